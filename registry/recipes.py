@@ -153,7 +153,9 @@ class SdvGenerator(_Model):
         unknown = sorted(set(self.params) - SDV_MODEL_PARAMS[self.model])
         if unknown:
             allowed = ", ".join(sorted(SDV_MODEL_PARAMS[self.model]))
-            raise ValueError(f"unknown {self.model} param {unknown[0]!r}; expected one of {allowed}")
+            raise ValueError(
+                f"unknown {self.model} param {unknown[0]!r}; expected one of {allowed}"
+            )
         if sum(c.fraction for c in self.conditions) > 1.0 + 1e-9:
             raise ValueError("the fractions of conditions add up to more than 1")
         return self
@@ -175,7 +177,9 @@ class CategoryColumn(_Column):
 
     @field_validator("values")
     @classmethod
-    def _positive_weights(cls, values: dict[str, float] | list[str]) -> dict[str, float] | list[str]:
+    def _positive_weights(
+        cls, values: dict[str, float] | list[str]
+    ) -> dict[str, float] | list[str]:
         if not values:
             raise ValueError("expected at least one value")
         if isinstance(values, dict) and any(w < 0 for w in values.values()):
@@ -438,7 +442,9 @@ def _printable(value: Any) -> bool:
 def parse_recipe(data: Any, *, source: Path | str = "<recipe>") -> Recipe:
     """Validate already-parsed YAML; raises :class:`RecipeError` with one line on failure."""
     if not isinstance(data, dict):
-        raise RecipeError(f"{source}: expected a mapping of recipe fields, got {type(data).__name__}")
+        raise RecipeError(
+            f"{source}: expected a mapping of recipe fields, got {type(data).__name__}"
+        )
     try:
         return Recipe.model_validate(data)
     except ValidationError as exc:

@@ -27,7 +27,9 @@ def generator_class(kind: str, model: str | None = None) -> type[Generator]:
     target = GENERATORS.get((kind, model)) or GENERATORS.get((kind, None))
     if target is None:
         known = ", ".join(sorted({k for k, _ in GENERATORS}))
-        raise GeneratorError(f"no generator for kind {kind!r} model {model!r}; known kinds: {known}")
+        raise GeneratorError(
+            f"no generator for kind {kind!r} model {model!r}; known kinds: {known}"
+        )
     module_name, _, class_name = target.partition(":")
     return getattr(importlib.import_module(module_name), class_name)
 

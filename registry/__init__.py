@@ -1,0 +1,89 @@
+"""Phantom: a registry of versioned synthetic datasets.
+
+The public API is this module's ``__all__``. Heavy libraries (datasets, DVC, SDV, torch) load
+only when a function that needs them is called, so ``import registry`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from registry.core import Registry
+from registry.errors import (
+    CatalogError,
+    DatasetNotFound,
+    GeneratorError,
+    IntegrityError,
+    PhantomError,
+    PublishError,
+    QualityGateFailed,
+    RecipeError,
+    RegistryError,
+    ReleaseError,
+    SeedError,
+    VersionSpecError,
+)
+from registry.recipes import Recipe, load_recipe
+from registry.versions import Version, VersionSpec
+
+if TYPE_CHECKING:
+    import datasets
+
+    from registry.materialize import MaterializeResult
+
+__version__ = "0.1.0"
+
+
+def resolve(spec: str, repo: str | Path | None = None) -> Version:
+    """The released :class:`Version` that ``spec`` names in the registry at ``repo``.
+
+    ``repo`` is a registry path or git URL; default: ``$PHANTOM_REGISTRY`` or the registry
+    holding the current directory. Raises :class:`DatasetNotFound` or :class:`VersionSpecError`.
+    """
+    from registry.remote import open_source
+
+    return open_source(repo).resolve(spec)
+
+
+def load(spec: str, repo: str | Path | None = None) -> datasets.DatasetDict:
+    """Load a released version as a ``datasets.DatasetDict``, every file checked by sha256.
+
+    Raises :class:`DatasetNotFound` when nothing matches ``spec`` and :class:`IntegrityError`
+    when the bytes differ from the manifest.
+    """
+    from registry.remote import open_source
+
+    return open_source(repo).load(spec)
+
+
+def materialize(recipe_path: str | os.PathLike[str]) -> MaterializeResult:
+    """Build ``data/<name>/`` from a recipe inside the registry that holds it."""
+    path = Path(recipe_path).resolve()
+    return Registry(path.parent).materialize(path)
+
+
+__all__ = [
+    "CatalogError",
+    "DatasetNotFound",
+    "GeneratorError",
+    "IntegrityError",
+    "PhantomError",
+    "PublishError",
+    "QualityGateFailed",
+    "Recipe",
+    "RecipeError",
+    "Registry",
+    "RegistryError",
+    "ReleaseError",
+    "SeedError",
+    "Version",
+    "VersionSpec",
+    "VersionSpecError",
+    "__version__",
+    "load",
+    "load_recipe",
+    "materialize",
+    "resolve",
+]

@@ -1,0 +1,182 @@
+"""Dataset cards: Hugging Face YAML front matter + a body a reviewer reads.
+
+``render_card`` is pure: the same recipe, splits, schema and scores give the same text, which
+keeps the card (part of a version's content hash) deterministic. No timestamps, no git
+revisions: those live in the manifest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from registry.recipes import Recipe, SdvGenerator
+
+_ARROW_TO_HF = {"double": "float64", "float": "float32", "halffloat": "float16"}
+_SIZE_CATEGORIES = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+)
+
+
+def size_category(rows: int) -> str:
+    """The Hub's ``size_categories`` bucket for a row count."""
+    return next((label for limit, label in _SIZE_CATEGORIES if rows < limit), "n>1T")
+
+
+def hf_dtype(arrow_type: Any) -> str:
+    """The ``dataset_info.features[].dtype`` name the Hub uses for an Arrow type."""
+    text = str(arrow_type)
+    return _ARROW_TO_HF.get(text, text)
+
+
+def front_matter(
+    recipe: Recipe, *, splits: dict[str, dict[str, Any]], schema: Any
+) -> dict[str, Any]:
+    """The card's YAML metadata: configs, dataset_info, license, categories, tags."""
+    rows = sum(info["rows"] for info in splits.values())
+    tags = ["synthetic", "phantom", *(t for t in recipe.card.tags if t not in {"synthetic"})]
+    meta: dict[str, Any] = {}
+    if recipe.card.pretty_name:
+        meta["pretty_name"] = recipe.card.pretty_name
+    meta["license"] = recipe.license
+    if recipe.card.language:
+        meta["language"] = list(recipe.card.language)
+    if recipe.card.task_categories:
+        meta["task_categories"] = list(recipe.card.task_categories)
+    meta["size_categories"] = [size_category(rows)]
+    meta["tags"] = list(dict.fromkeys(tags))
+    meta["configs"] = [
+        {
+            "config_name": "default",
+            "data_files": [{"split": name, "path": f"data/{name}-*"} for name in splits],
+        }
+    ]
+    meta["dataset_info"] = {
+        "features": [{"name": field.name, "dtype": hf_dtype(field.type)} for field in schema],
+        "splits": [
+            {"name": name, "num_bytes": info["bytes"], "num_examples": info["rows"]}
+            for name, info in splits.items()
+        ],
+        "download_size": sum(info["bytes"] for info in splits.values()),
+        "dataset_size": sum(info["bytes"] for info in splits.values()),
+    }
+    return meta
+
+
+def render_card(
+    recipe: Recipe,
+    *,
+    splits: dict[str, dict[str, Any]],
+    schema: Any,
+    quality: dict[str, Any],
+    seed: Any | None,
+    generation_depth: int,
+) -> str:
+    """The whole card as Markdown with YAML front matter."""
+    meta = yaml.safe_dump(front_matter(recipe, splits=splits, schema=schema), sort_keys=False)
+    title = recipe.card.pretty_name or recipe.name
+    parts = [
+        f"---\n{meta}---\n",
+        f"# {title} {recipe.version}\n",
+        f"{recipe.description}\n" if recipe.description else "",
+        "Synthetic data made by [Phantom](https://github.com/) from the recipe below. "
+        "Every row was generated; none is a record of a real person or event.\n",
+        _usage(recipe),
+        _provenance(recipe, seed, generation_depth),
+        _splits_table(splits),
+        _schema_table(schema),
+        _quality_section(quality),
+        "## Recipe\n\n```yaml\n"
+        + yaml.safe_dump(recipe.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
+        + "```\n",
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+def _usage(recipe: Recipe) -> str:
+    return (
+        "## Use it\n\n"
+        "```python\n"
+        "import registry\n"
+        f'ds = registry.load("{recipe.spec}")  # verified against the manifest\n\n'
+        "import datasets\n"
+        f'ds = datasets.load_dataset("data/{recipe.name}")  # in the registry checkout\n'
+        "```\n"
+    )
+
+
+def _provenance(recipe: Recipe, seed: Any | None, depth: int) -> str:
+    generator = recipe.generator
+    model = (
+        f"{generator.kind} / {generator.model}"
+        if isinstance(generator, SdvGenerator)
+        else generator.kind
+    )
+    lines = [
+        "## Provenance\n",
+        "| | |",
+        "|---|---|",
+        f"| generator | {model} |",
+        f"| random seed | {recipe.random_seed} |",
+        f"| generation depth | {depth} |",
+    ]
+    if seed is not None:
+        lines += [
+            f"| seed | `{seed.source}` ({seed.origin}) |",
+            f"| seed sha256 | `{seed.sha256}` |",
+            f"| seed rows | {len(seed.train):,} train, {len(seed.holdout):,} held out |",
+        ]
+    else:
+        lines.append("| seed | none: every column is sampled from its declared distribution |")
+    if depth > 0:
+        lines.append(
+            f"\n> Generation depth {depth}: this data was generated from synthetic data. "
+            "Models trained on repeatedly re-synthesized data degrade (model collapse)."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _splits_table(splits: dict[str, dict[str, Any]]) -> str:
+    lines = ["## Splits\n", "| split | rows | parquet bytes |", "|---|---:|---:|"]
+    lines += [f"| {name} | {info['rows']:,} | {info['bytes']:,} |" for name, info in splits.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _schema_table(schema: Any) -> str:
+    lines = ["## Columns\n", "| column | type |", "|---|---|"]
+    lines += [f"| {field.name} | {hf_dtype(field.type)} |" for field in schema]
+    return "\n".join(lines) + "\n"
+
+
+def _quality_section(quality: dict[str, Any]) -> str:
+    fidelity = quality.get("fidelity")
+    if not fidelity:
+        return (
+            "## Quality\n\nNo seed, so no fidelity scores: the columns follow the distributions "
+            "the recipe declares.\n"
+        )
+    lines = [
+        "## Quality\n",
+        f"Fidelity against the {fidelity['compared_with']}; 1.0 is a perfect match.\n",
+        "| score | value |",
+        "|---|---:|",
+        f"| fidelity | {fidelity['score']:.3f} |",
+        f"| column shapes | {fidelity['column_shapes']:.3f} |",
+        f"| column pair trends | {_fmt(fidelity['column_pair_trends'])} |",
+    ]
+    worst = fidelity.get("worst_columns") or []
+    if worst:
+        lines += ["", "Worst column shapes:", "", "| column | score |", "|---|---:|"]
+        lines += [f"| {name} | {fidelity['columns'][name]:.3f} |" for name in worst]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

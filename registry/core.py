@@ -1,0 +1,290 @@
+"""``Registry``: the one facade the CLI, the TUI and the Python API call.
+
+Each method is a few lines that hand off to the module that owns the work: recipes,
+materialize, store (git + DVC), versions. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from registry import store
+from registry._hashing import content_hash, sha256_file
+from registry._paths import find_root, user_cache_dir
+from registry.errors import (
+    DatasetNotFound,
+    IntegrityError,
+    PhantomError,
+    RecipeError,
+    ReleaseError,
+)
+from registry.recipes import Recipe, load_recipe
+from registry.versions import Version, VersionSpec, resolve
+
+if TYPE_CHECKING:
+    import datasets
+
+    from registry.materialize import MaterializeResult, Progress
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """One dataset of the registry: its recipe and what has been released of it."""
+
+    name: str
+    recipe_version: str
+    generator: str
+    released: list[Version]
+    materialized: dict[str, Any] | None  # the workspace manifest, if data/<name> exists
+
+    @property
+    def latest(self) -> Version | None:
+        stable = [v for v in self.released if not v.semver.prerelease] or self.released
+        return max(stable, key=lambda v: v.semver) if stable else None
+
+
+class Registry:
+    """A registry checkout: recipes, their DVC stages, and the versions released from them."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = find_root(root)
+
+    @classmethod
+    def init(cls, path: Path | str, *, remote: Path | str | None = None) -> Registry:
+        """Make ``path`` a registry (git, DVC, default local remote) and open it."""
+        root = Path(path).expanduser().resolve()
+        store.init_registry(root, remote=Path(remote) if remote else None)
+        registry = cls(root)
+        for recipe_path in registry.recipe_paths():
+            store.register_stage(root, load_recipe(recipe_path))
+        return registry
+
+    # --- recipes -------------------------------------------------------------------------
+
+    def recipe_paths(self) -> list[Path]:
+        return sorted((self.root / "recipes").glob("*.yaml"))
+
+    def recipe_path(self, name: str) -> Path:
+        path = self.root / "recipes" / f"{name}.yaml"
+        if not path.exists():
+            raise DatasetNotFound(f"no recipe {path.relative_to(self.root)}; see 'phantom ls'")
+        return path
+
+    def load_recipe(self, name_or_path: str | Path) -> Recipe:
+        path = Path(name_or_path)
+        if path.suffix not in {".yaml", ".yml"}:
+            path = self.recipe_path(str(name_or_path))
+        return load_recipe(path)
+
+    def new_recipe(self, name: str, *, kind: str) -> Path:
+        """Scaffold ``recipes/<name>.yaml`` of ``kind`` and register its DVC stage."""
+        from registry.scaffold import scaffold_recipe
+
+        path = self.root / "recipes" / f"{name}.yaml"
+        if path.exists():
+            raise RecipeError(f"{path.relative_to(self.root)} already exists; edit it instead")
+        text = scaffold_recipe(name, kind=kind)
+        recipe = load_recipe_text(text, path)
+        path.write_text(text)
+        store.register_stage(self.root, recipe)
+        return path
+
+    def validate(self, paths: list[Path] | None = None) -> list[Recipe]:
+        """Check recipes deeply (seed columns, SQL expressions, DVC stage); returns them.
+
+        Raises the first problem as a :class:`PhantomError` naming the file and field.
+        """
+        from registry.validation import validate_recipe
+
+        registered = store.registered_datasets(self.root)
+        recipes = []
+        for path in paths or self.recipe_paths():
+            recipe = validate_recipe(Path(path), root=self.root)
+            if Path(path).resolve().parent == (self.root / "recipes") and (
+                registered.get(recipe.name) != {"seed": store.stage_dependency(recipe)}
+            ):
+                raise RecipeError(
+                    f"{path}: has no up-to-date DVC stage in params.yaml; "
+                    "run 'phantom init' to register it"
+                )
+            recipes.append(recipe)
+        return recipes
+
+    # --- building and releasing -----------------------------------------------------------
+
+    def materialize(
+        self, recipe_path: Path | str, *, progress: Progress | None = None
+    ) -> MaterializeResult:
+        """Build ``data/<name>/`` from a recipe; see :func:`registry.materialize.materialize`."""
+        from registry.materialize import materialize
+
+        return materialize(Path(recipe_path), root=self.root, progress=progress)
+
+    def release(self, name: str) -> Version:
+        """Tag ``name@<recipe version>`` and push its data; refuses what is not reproducible.
+
+        Returns the released :class:`Version` (the existing one when the same content was
+        already released). Raises :class:`ReleaseError` with the reason otherwise.
+        """
+        recipe = self.load_recipe(name)
+        store.check_releasable(self.root, name)
+        folder = self.root / "data" / name
+        manifest = self.verify(folder)
+        if manifest["version"] != recipe.version:
+            raise ReleaseError(
+                f"data/{name} holds version {manifest['version']} but the recipe says "
+                f"{recipe.version}; run 'dvc repro' and commit dvc.lock"
+            )
+        existing = [v for v in self.versions(name) if v.version == recipe.version]
+        if existing:
+            if existing[0].content_hash == manifest["content_hash"]:
+                return existing[0]
+            raise ReleaseError(
+                f"{recipe.spec} is already released with other content "
+                f"({existing[0].content_hash[:19]}); bump version in recipes/{name}.yaml"
+            )
+        store.push_data(self.root, name)
+        return store.tag_release(self.root, name, recipe.version, manifest["content_hash"])
+
+    # --- versions and data -----------------------------------------------------------------
+
+    def versions(self, name: str | None = None) -> list[Version]:
+        """Released versions, oldest first (all datasets, or one)."""
+        found = [v for v in store.released_versions(self.root) if name in (None, v.name)]
+        return sorted(found, key=lambda v: (v.name, v.semver))
+
+    def resolve(self, spec: str) -> Version:
+        return resolve(VersionSpec.parse(spec), self.versions())
+
+    def datasets(self) -> list[DatasetSummary]:
+        """Every dataset with a recipe or a release."""
+        released: dict[str, list[Version]] = {}
+        for version in self.versions():
+            released.setdefault(version.name, []).append(version)
+        summaries = []
+        names = {p.stem for p in self.recipe_paths()} | set(released)
+        for name in sorted(names):
+            path = self.root / "recipes" / f"{name}.yaml"
+            recipe = _try_load(path)
+            manifest_path = self.root / "data" / name / MANIFEST
+            summaries.append(
+                DatasetSummary(
+                    name=name,
+                    recipe_version=recipe.version if recipe else "?",
+                    generator=_describe(recipe),
+                    released=released.get(name, []),
+                    materialized=json.loads(manifest_path.read_text())
+                    if manifest_path.exists()
+                    else None,
+                )
+            )
+        return summaries
+
+    def fetch(self, version: Version) -> Path:
+        """A verified local folder holding ``version``'s files.
+
+        The workspace copy when its content hash matches, else a copy in the user cache read
+        by DVC from the tag (its cache, else its remote). Raises :class:`IntegrityError` when a
+        file differs from the manifest.
+        """
+        workspace = self.root / "data" / version.name
+        if _manifest_hash(workspace) == version.content_hash:
+            self.verify(workspace, expected=version.content_hash)
+            return workspace
+        return fetch_verified(os.fspath(self.root), version)
+
+    def verify(self, folder: Path, *, expected: str | None = None) -> dict[str, Any]:
+        return verify_folder(folder, expected=expected)
+
+    def load(self, spec: str) -> datasets.DatasetDict:
+        """The :class:`datasets.DatasetDict` of the version ``spec`` resolves to, verified."""
+        return load_folder(self.fetch(self.resolve(spec)))
+
+
+# --- helpers shared by Registry and the module-level API --------------------------------------
+
+
+def load_recipe_text(text: str, path: Path) -> Recipe:
+    import yaml
+
+    from registry.recipes import parse_recipe
+
+    return parse_recipe(yaml.safe_load(text), source=path)
+
+
+def _try_load(path: Path) -> Recipe | None:
+    try:
+        return load_recipe(path)
+    except PhantomError:
+        return None
+
+
+def _describe(recipe: Recipe | None) -> str:
+    if recipe is None:
+        return "?"
+    model = getattr(recipe.generator, "model", None)
+    return f"{recipe.generator.kind}/{model}" if model else recipe.generator.kind
+
+
+def _manifest_hash(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text())["content_hash"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def verify_folder(folder: Path, *, expected: str | None = None) -> dict[str, Any]:
+    """Check every file of a dataset folder against its manifest; returns the manifest.
+
+    Raises :class:`IntegrityError` naming the first file that is missing, extra or changed,
+    or when the content hash differs from ``expected`` (the hash a tag or pin recorded).
+    """
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise IntegrityError(
+            f"{folder}: no readable {MANIFEST}; rebuild it with 'dvc repro'"
+        ) from exc
+    recorded: dict[str, str] = manifest["files"]
+    present = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    }
+    for extra in sorted(present - set(recorded)):
+        raise IntegrityError(f"{folder / extra} is not in the manifest; remove it or rebuild")
+    for relpath, digest in recorded.items():
+        path = folder / relpath
+        if not path.is_file():
+            raise IntegrityError(f"{path} is missing; the manifest lists it")
+        if sha256_file(path) != digest:
+            raise IntegrityError(f"{path} does not match its sha256 in the manifest")
+    actual = content_hash(recorded)
+    if actual != manifest["content_hash"]:
+        raise IntegrityError(f"{folder / MANIFEST}: content hash does not match its file list")
+    if expected is not None and actual != expected:
+        raise IntegrityError(f"{folder}: content is {actual[:19]}…, expected {expected[:19]}…")
+    return manifest
+
+
+def fetch_verified(repo: str, version: Version) -> Path:
+    """Copy a version from ``repo`` into the user cache (once) and verify it."""
+    digest = version.content_hash.removeprefix("sha256:")[:16] or "unknown"
+    dest = user_cache_dir() / "versions" / f"{version.tag}-{digest}"
+    if not dest.is_dir():
+        store.fetch_version_files(repo, version, dest)
+    verify_folder(dest, expected=version.content_hash or None)
+    return dest
+
+
+def load_folder(folder: Path) -> datasets.DatasetDict:
+    """Open a verified dataset folder with ``datasets.load_dataset``, exactly as users can."""
+    import datasets
+
+    return datasets.load_dataset(os.fspath(folder))

@@ -1,0 +1,59 @@
+"""Starting points for ``phantom new``: a valid recipe of each kind, with comments."""
+
+from __future__ import annotations
+
+from registry.errors import RecipeError
+
+_SDV = """\
+name: {name}
+version: 0.1.0
+description: Synthetic copy of scikit-learn's wine data; replace the seed with your own table.
+license: cc0-1.0
+seed:
+  source: sklearn:wine          # or a CSV/parquet path in this repo, or registry:<name>@<version>
+  holdout: 0.2                  # kept away from the generator, used for scoring
+generator:
+  kind: sdv
+  model: gaussian_copula        # gaussian_copula | ctgan | tvae | copulagan
+  params: {{default_distribution: beta}}
+rows: 1000
+splits: {{train: 0.9, test: 0.1}}
+random_seed: 0
+target: target
+card:
+  task_categories: [tabular-classification]
+  tags: [tabular]
+"""
+
+_SAMPLER = """\
+name: {name}
+version: 0.1.0
+description: Declared columns; replace them with the ones you need.
+license: cc0-1.0
+generator:
+  kind: sampler
+  columns:
+    - {{name: id, type: uuid}}
+    - {{name: segment, type: category, values: {{a: 0.6, b: 0.3, c: 0.1}}}}
+    - {{name: amount, type: lognormal, mean: 3.0, sigma: 1.0}}
+    - {{name: hour, type: uniform, low: 0, high: 23, dtype: int}}
+    - name: flagged
+      type: expression
+      sql: "CASE WHEN amount > 100 AND hour < 6 THEN 1 ELSE 0 END"
+rows: 1000
+splits: {{train: 0.9, test: 0.1}}
+random_seed: 0
+card:
+  task_categories: [tabular-classification]
+"""
+
+TEMPLATES = {"sdv": _SDV, "sampler": _SAMPLER}
+
+
+def scaffold_recipe(name: str, *, kind: str) -> str:
+    """The text of a new recipe; raises :class:`RecipeError` for a kind with no template."""
+    if kind not in TEMPLATES:
+        raise RecipeError(
+            f"--kind {kind!r} has no template; expected one of {', '.join(TEMPLATES)}"
+        )
+    return TEMPLATES[kind].format(name=name)

@@ -1,0 +1,306 @@
+"""The registry on disk: git + DVC.
+
+Everything that runs git or DVC lives here: creating a registry, registering a recipe's
+stage, releasing a version (tag + push), listing released versions, and fetching a version's
+files at its tag. DVC is imported lazily; git runs as a subprocess, as DVC's own scmrepo can.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from registry._files import atomic_write_text
+from registry._paths import STATE_DIR, default_remote_for
+from registry.errors import RegistryError, ReleaseError
+from registry.recipes import Recipe
+from registry.versions import Version
+
+PARAMS_FILE = "params.yaml"
+STAGE = "materialize"
+TAG_CONTENT_PREFIX = "content: "
+
+# One stage per recipe: DVC's foreach over the `datasets` mapping in params.yaml. Each entry
+# names the file the stage depends on besides its recipe (the seed file, or the recipe again
+# for seeds that are not files). The recipe is a params file, so `dvc params diff` between
+# release tags shows recipe changes field by field. `persist` keeps DVC from deleting the old
+# data before the command runs: materialize swaps the new version in atomically itself.
+DVC_YAML = """\
+stages:
+  materialize:
+    foreach: ${datasets}
+    do:
+      cmd: phantom materialize recipes/${key}.yaml
+      deps:
+        - ${item.seed}
+      params:
+        - recipes/${key}.yaml:
+      outs:
+        - data/${key}:
+            persist: true
+        - cards/${key}.md:
+            cache: false
+            persist: true
+      metrics:
+        - cards/${key}.quality.json:
+            cache: false
+            persist: true
+"""
+
+GITIGNORE_LINES = (f"{STATE_DIR}/", "__pycache__/", ".venv/")
+DVCIGNORE_LINES = ("__pycache__/", f"{STATE_DIR}/", ".venv/")
+
+
+# --- git --------------------------------------------------------------------------------
+
+
+def git(root: Path, *args: str, check: bool = True) -> str:
+    """Run git in ``root``; returns stdout. A failure becomes one :class:`RegistryError` line."""
+    result = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, env=_git_env(), check=False
+    )
+    if check and result.returncode != 0:
+        reason = (result.stderr or result.stdout).strip().splitlines()
+        raise RegistryError(f"git {' '.join(args)} failed in {root}: {reason[0] if reason else ''}")
+    return result.stdout
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Commits made by `phantom init` must work on a machine with no git identity configured.
+    env.setdefault("GIT_AUTHOR_NAME", "phantom")
+    env.setdefault("GIT_AUTHOR_EMAIL", "phantom@localhost")
+    env.setdefault("GIT_COMMITTER_NAME", env["GIT_AUTHOR_NAME"])
+    env.setdefault("GIT_COMMITTER_EMAIL", env["GIT_AUTHOR_EMAIL"])
+    return env
+
+
+def git_revision(root: Path) -> tuple[str | None, bool]:
+    """The HEAD commit (None before the first commit) and whether the work tree is dirty."""
+    head = git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() or None
+    dirty = bool(git(root, "status", "--porcelain", "--untracked-files=no", check=False).strip())
+    return head, dirty
+
+
+# --- creating a registry and registering recipes -----------------------------------------
+
+
+def init_registry(path: Path, *, remote: Path | None = None) -> Path:
+    """Make ``path`` a registry (idempotent); returns the DVC remote folder it uses.
+
+    Creates the git repo, ``dvc init``, ``recipes/``, ``cards/``, ``params.yaml``,
+    ``dvc.yaml``, ``.dvcignore`` and ``.gitignore``, and a default DVC remote: ``remote`` or
+    a folder under the user data dir, by absolute path. A new registry records the remote in
+    the committed ``.dvc/config`` so clones on this machine can read released data; in a repo
+    whose ``.dvc/config`` is already committed (a cloned registry) it goes to
+    ``.dvc/config.local`` instead, so the shared config is not rewritten with a local path.
+    """
+    path = path.resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    if not (path / ".git").exists():
+        git(path, "init", "-q", "-b", "main")
+    if not (path / ".dvc").is_dir():
+        from dvc.repo import Repo
+
+        Repo.init(os.fspath(path))
+    for folder in ("recipes", "recipes/seeds", "cards"):
+        (path / folder).mkdir(exist_ok=True)
+    if not (path / "dvc.yaml").exists():
+        (path / "dvc.yaml").write_text(DVC_YAML)
+    if not (path / PARAMS_FILE).exists():
+        _write_params(path, {})
+    _ensure_lines(path / ".gitignore", GITIGNORE_LINES)
+    _ensure_lines(path / ".dvcignore", DVCIGNORE_LINES)
+    remote_path = _ensure_remote(path, remote)
+    if git(path, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() == "":
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", "phantom init")
+    return remote_path
+
+
+def _ensure_lines(path: Path, lines: tuple[str, ...]) -> None:
+    existing = path.read_text().splitlines() if path.exists() else []
+    missing = [line for line in lines if line not in existing]
+    if missing:
+        path.write_text("\n".join([*existing, *missing]) + "\n")
+
+
+def _ensure_remote(root: Path, remote: Path | None) -> Path:
+    configured = configured_remote(root)
+    if configured is not None and remote is None:
+        return configured
+    target = (remote or default_remote_for(root)).expanduser().resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    tracked = bool(git(root, "ls-files", ".dvc/config", check=False).strip())
+    level = "local" if tracked else "repo"
+    from dvc.config import Config
+
+    config = Config.from_cwd(os.fspath(root / ".dvc"))
+    with config.edit(level) as conf:
+        conf["remote"]["phantom"] = {"url": os.fspath(target)}
+        conf["core"]["remote"] = "phantom"
+    return target
+
+
+def configured_remote(root: Path) -> Path | None:
+    """The default DVC remote's folder if it is a local path, else None."""
+    from dvc.config import Config
+
+    config = Config.from_cwd(os.fspath(root / ".dvc"))
+    name = config["core"].get("remote")
+    url = config["remote"].get(name, {}).get("url") if name else None
+    if not url or "://" in url:
+        return None
+    return Path(url)
+
+
+def stage_dependency(recipe: Recipe) -> str:
+    """The file a recipe's stage depends on besides the recipe: its seed file, if it has one."""
+    source = recipe.seed.source if recipe.seed else ""
+    if source and ":" not in source:
+        return source
+    return f"recipes/{recipe.name}.yaml"
+
+
+def registered_datasets(root: Path) -> dict[str, dict[str, str]]:
+    """The ``datasets`` mapping of params.yaml: the recipes that have a DVC stage."""
+    params = (
+        yaml.safe_load((root / PARAMS_FILE).read_text()) if (root / PARAMS_FILE).exists() else {}
+    )
+    return dict((params or {}).get("datasets") or {})
+
+
+def register_stage(root: Path, recipe: Recipe) -> bool:
+    """Give ``recipe`` its DVC stage (an entry in params.yaml); returns whether anything changed."""
+    datasets = registered_datasets(root)
+    entry = {"seed": stage_dependency(recipe)}
+    if datasets.get(recipe.name) == entry:
+        return False
+    datasets[recipe.name] = entry
+    _write_params(root, datasets)
+    return True
+
+
+def _write_params(root: Path, datasets: dict[str, dict[str, str]]) -> None:
+    path = root / PARAMS_FILE
+    params = (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
+    params["datasets"] = dict(sorted(datasets.items()))
+    atomic_write_text(path, yaml.safe_dump(params, sort_keys=False))
+
+
+# --- released versions -------------------------------------------------------------------
+
+
+def released_versions(root: Path | str) -> list[Version]:
+    """Every ``name@version`` tag of the registry at ``root``, with its content hash."""
+    out = git(
+        Path(root),
+        "for-each-ref",
+        "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00%(contents)%00%00",
+        "refs/tags",
+    )
+    versions: list[Version] = []
+    for record in out.split("\0\0\n"):
+        fields = record.split("\0")
+        if len(fields) < 4 or "@" not in fields[0]:
+            continue
+        tag, obj, peeled, message = fields[:4]
+        name, _, version = tag.partition("@")
+        content = next(
+            (
+                line.removeprefix(TAG_CONTENT_PREFIX).strip()
+                for line in message.splitlines()
+                if line.startswith(TAG_CONTENT_PREFIX)
+            ),
+            "",
+        )
+        versions.append(Version(name, version, content, rev=peeled or obj))
+    return versions
+
+
+def check_releasable(root: Path, name: str) -> None:
+    """Refuse, with the reason, unless recipe, dvc.lock and outputs are committed and current."""
+    paths = [f"recipes/{name}.yaml", "dvc.lock", PARAMS_FILE, f"cards/{name}.md"]
+    for path in paths:
+        if not (root / path).exists():
+            raise ReleaseError(f"{path} does not exist; run 'dvc repro' and commit the result")
+        if not git(root, "ls-files", path).strip():
+            raise ReleaseError(f"{path} is not committed; run 'git add {path}' and commit")
+    dirty = git(root, "status", "--porcelain", "--", *paths, f"cards/{name}.quality.json").strip()
+    if dirty:
+        first = dirty.splitlines()[0][3:]
+        raise ReleaseError(f"{first} has uncommitted changes; commit them before releasing {name}")
+    lock = yaml.safe_load((root / "dvc.lock").read_text()) or {}
+    if f"{STAGE}@{name}" not in (lock.get("stages") or {}):
+        raise ReleaseError(f"dvc.lock has no stage for {name}; run 'dvc repro' and commit dvc.lock")
+    status = _dvc_status(root, f"{STAGE}@{name}")
+    if status:
+        raise ReleaseError(
+            f"data/{name} does not match dvc.lock ({status}); run 'dvc repro' and commit dvc.lock"
+        )
+
+
+def _dvc_status(root: Path, target: str) -> str:
+    from dvc.repo import Repo
+
+    with Repo(os.fspath(root)) as repo:
+        status = repo.status(targets=[target])
+    if not status:
+        return ""
+    changes = next(iter(status.values()))
+    return "; ".join(str(change) for change in changes)[:200]
+
+
+def push_data(root: Path, name: str) -> None:
+    """Push a dataset's DVC-tracked data to the default remote."""
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    try:
+        with Repo(os.fspath(root)) as repo:
+            repo.push(targets=[f"{STAGE}@{name}"])
+    except DvcException as exc:
+        raise ReleaseError(f"dvc push of data/{name} failed: {exc}") from exc
+
+
+def tag_release(root: Path, name: str, version: str, content_hash: str) -> Version:
+    """Create the annotated tag ``name@version`` whose message records the content hash."""
+    tag = f"{name}@{version}"
+    message = f"phantom release {tag}\n\n{TAG_CONTENT_PREFIX}{content_hash}\n"
+    git(root, "tag", "-a", tag, "-m", message)
+    rev = git(root, "rev-list", "-n", "1", tag).strip()
+    return Version(name, version, content_hash, rev=rev)
+
+
+# --- reading a version's files -----------------------------------------------------------
+
+
+def fetch_version_files(repo: str, version: Version, dest: Path) -> None:
+    """Copy ``data/<name>/`` as of the version's tag into ``dest`` (which must not exist).
+
+    DVC reads it from the repo's cache when it is there, else from its remote. ``repo`` is a
+    registry path or a git URL. The copy lands in a temporary sibling first and is renamed
+    into place, so ``dest`` is either complete or absent.
+    """
+    from dvc.api import DVCFileSystem
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
+    try:
+        fs = DVCFileSystem(repo, rev=version.rev or version.tag)
+        source = f"data/{version.name}"
+        for path in fs.find(source):
+            target = staging / os.path.relpath(path, source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fs.get_file(path, os.fspath(target))
+        os.replace(staging, dest)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if os.path.isdir(dest):  # a concurrent fetch finished first
+            return
+        raise RegistryError(f"cannot read data of {version.tag} from {repo}: {exc}") from exc
