@@ -1,0 +1,437 @@
+"""SDV single-table synthesizers behind Phantom's :class:`~registry.generators._base.Generator`.
+
+``generator: {kind: sdv, model: ..., params: {...}}`` maps ``model`` to an SDV 2.x synthesizer
+(:data:`SYNTHESIZERS`) and passes ``params`` through unchanged; ``recipes.SDV_MODEL_PARAMS``
+lists the parameters a recipe may set. SDV (and torch, which it pulls in) are imported inside
+the methods, never at module import: ``import sdv`` costs about 10 s.
+
+Choices, in order of the work:
+
+Metadata
+    ``Metadata.detect_from_dataframes({"table": df}, infer_keys=None)``. No primary key is
+    inferred: a unique whole-number measurement would otherwise become a key and be replaced
+    by 0..n. SDV also types columns by their *name* (``id`` tokens, ``city``, ``email``,
+    ``latitude`` ...) and would replace their values with Faker's (random cities, random
+    latitudes). Phantom re-types such columns from their *data* (:func:`column_sdtypes`):
+    numbers, booleans and datetimes are modelled like any other column, and a string column
+    whose distinct values are at most half of its rows is a category. Only a mostly-unique
+    string column keeps SDV's fresh values: an ``id`` column that is unique and complete
+    becomes the primary key (fresh unique ids), other identifiers become ``unknown`` and PII
+    types (email, name, ...) stay anonymized by Faker, so real identifiers never reach the
+    output. Such columns cannot be conditioned on.
+Output
+    The seed's columns in the seed's order, cast back to the seed's dtypes where the values
+    allow it (ints stay ints, pandas categoricals come back as categoricals).
+Determinism
+    Before ``fit`` Python's, NumPy's and torch's global generators are seeded with
+    ``random_seed`` (and restored afterwards). Each ``sample`` call resets SDV's sampling
+    state and seeds the model with ``random_seed`` (SDV otherwise seeds it with a fixed
+    constant), so ``sample(n)`` is a pure function of the fitted model, ``random_seed`` and
+    ``n``. Two fresh generators with the same config, seed and data give identical frames on
+    the same machine and thread count. Everything runs on the CPU (``enable_gpu=False``).
+Threads
+    torch runs with :func:`torch_thread_count` threads, set for the duration of ``fit`` and
+    ``sample`` and restored afterwards.
+Conditions
+    For each ``conditions[i]``, ``round(fraction * rows)`` rows are sampled with SDV's
+    ``Condition`` and ``sample_from_conditions`` (natively for the copula, by reject sampling
+    for the neural models); the rest unconditionally; the concatenation is shuffled with
+    ``np.random.default_rng(random_seed)``.
+Errors
+    A condition naming a column the seed lacks, or a value the seed's train part never has,
+    is a :class:`RecipeError` naming ``generator.conditions[i]``; anything SDV raises while
+    building, fitting or sampling becomes a one-line :class:`GeneratorError`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from registry.errors import GeneratorError, PhantomError, RecipeError
+
+if TYPE_CHECKING:
+    from registry.recipes import SdvGenerator as SdvConfig
+
+# recipe model -> SDV 2.x class in sdv.single_table
+SYNTHESIZERS: dict[str, str] = {
+    "gaussian_copula": "GaussianCopulaSynthesizer",
+    "ctgan": "CTGANSynthesizer",
+    "tvae": "TVAESynthesizer",
+    "copulagan": "CopulaGANSynthesizer",
+}
+TORCH_MODELS = frozenset({"ctgan", "tvae", "copulagan"})
+# Synthesizer arguments Phantom decides and recipes cannot set.
+FIXED_PARAMS: dict[str, dict[str, Any]] = {
+    "gaussian_copula": {},
+    "ctgan": {"enable_gpu": False, "verbose": False},
+    "tvae": {"enable_gpu": False, "verbose": False},
+    "copulagan": {"enable_gpu": False, "verbose": False},
+}
+TABLE = "table"
+MAX_TORCH_THREADS = 4
+# A name-typed string column is a category when its distinct values are at most this share
+# of its non-null rows; above it, it is an identifier or PII and SDV generates fresh values.
+CATEGORY_SHARE = 0.5
+# sdtypes whose values SDV generates instead of learning (they cannot be conditioned on).
+GENERATED_SDTYPES = frozenset({"id", "unknown"})
+
+
+def torch_thread_count(environ: Mapping[str, str] | None = None) -> int:
+    """How many threads torch gets: ``OMP_NUM_THREADS`` when set, else min(cores, 4).
+
+    On a loaded 2-core machine torch's OpenMP threads spin-wait for each other (2 threads ran
+    10x slower than 1), so an explicit ``OMP_NUM_THREADS`` (tests and CI set 1) always wins;
+    otherwise the usable cores, capped at 4, since the small networks here gain nothing more.
+    """
+    environ = os.environ if environ is None else environ
+    value = environ.get("OMP_NUM_THREADS", "").strip()
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_TORCH_THREADS))
+
+
+@contextmanager
+def _torch_threads() -> Iterator[None]:
+    """Run the block with :func:`torch_thread_count` torch threads, then restore the count."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(torch_thread_count())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextmanager
+def _seeded(random_seed: int) -> Iterator[None]:
+    """Seed Python's, NumPy's and (if loaded) torch's global generators; restore them after."""
+    torch = sys.modules.get("torch")
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    torch_state = torch.get_rng_state() if torch is not None else None
+    random.seed(random_seed)
+    np.random.seed(random_seed % 2**32)
+    if torch is not None:
+        torch.manual_seed(random_seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        if torch is not None and torch_state is not None:
+            torch.set_rng_state(torch_state)
+
+
+@contextmanager
+def _sdv_errors(what: str) -> Iterator[None]:
+    """Turn whatever SDV raises inside the block into a one-line :class:`GeneratorError`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    except PhantomError:
+        raise
+    except Exception as exc:  # SDV's errors share no base class; translate them all, once
+        raise GeneratorError(f"{what}: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = " ".join(lines) if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+class SdvGenerator:
+    """Fit an SDV single-table synthesizer on the seed's train part and sample from it."""
+
+    def __init__(self, config: SdvConfig, *, random_seed: int) -> None:
+        if config.model not in SYNTHESIZERS:
+            raise GeneratorError(
+                f"unknown sdv model {config.model!r}; expected one of {', '.join(SYNTHESIZERS)}"
+            )
+        self.config = config
+        self.random_seed = int(random_seed)
+        self.sdtypes: dict[str, str] = {}  # column -> the sdtype it was modelled as
+        self._synthesizer: Any = None
+        self._columns: list[Any] = []
+        self._dtypes: dict[Any, Any] = {}
+        self._conditions: list[tuple[Any, Any, float]] = []  # (column, value, fraction)
+
+    @property
+    def _label(self) -> str:
+        return f"sdv {self.config.model}"
+
+    def fit(self, train: pd.DataFrame | None) -> None:
+        """Learn the seed's train part.
+
+        Raises :class:`RecipeError` for a condition the seed cannot satisfy and
+        :class:`GeneratorError` when SDV rejects the params or the data.
+        """
+        if train is None or len(train) == 0 or len(train.columns) == 0:
+            raise GeneratorError(f"{self._label} needs seed rows to fit; add seed.source")
+        self._columns = list(train.columns)
+        self._dtypes = dict(train.dtypes.items())
+        self._conditions = self._checked_conditions(train)
+        frame = _model_frame(train)
+
+        with _sdv_errors(f"{self._label} could not read the seed"):
+            from sdv.metadata import Metadata
+
+            detected = Metadata.detect_from_dataframes({TABLE: frame}, infer_keys=None)
+        self.sdtypes, primary_key = column_sdtypes(frame, detected.tables[TABLE].columns)
+        for i, (column, _value, _fraction) in enumerate(self._conditions):
+            if self.sdtypes[str(column)] in GENERATED_SDTYPES or column == primary_key:
+                raise RecipeError(
+                    f"generator.conditions[{i}].column: {column!r} is an identifier or personal "
+                    "data that SDV generates fresh, so it cannot be conditioned on; "
+                    "condition on a category instead"
+                )
+
+        if self.config.model in TORCH_MODELS:
+            import torch  # noqa: F401  (seeded and thread-limited below)
+
+        with _sdv_errors(f"{self._label} rejected its params"):
+            import sdv.single_table
+
+            for column, sdtype in self.sdtypes.items():
+                if sdtype != detected.tables[TABLE].columns[column].get("sdtype") or (
+                    detected.tables[TABLE].columns[column].get("pii")
+                ):
+                    detected.update_column(column, table_name=TABLE, **_column_kwargs(sdtype))
+            if primary_key is not None:
+                detected.set_primary_key(primary_key, table_name=TABLE)
+            cls = getattr(sdv.single_table, SYNTHESIZERS[self.config.model])
+            params = {**self.config.params, **FIXED_PARAMS[self.config.model]}
+            synthesizer = cls(detected, **params)
+
+        with (
+            _seeded(self.random_seed),
+            _torch_threads(),
+            _sdv_errors(f"{self._label} could not fit the seed"),
+        ):
+            synthesizer.fit({TABLE: frame})
+        self._synthesizer = synthesizer
+
+    def sample(self, rows: int) -> pd.DataFrame:
+        """Return exactly ``rows`` rows with the seed's columns and dtypes.
+
+        Deterministic: the same fitted model, ``random_seed`` and ``rows`` give the same frame.
+        Raises :class:`GeneratorError` when SDV fails or cannot produce a condition's rows.
+        """
+        if self._synthesizer is None:
+            raise GeneratorError(f"{self._label} must be fitted before it samples")
+        if rows < 0:
+            raise GeneratorError(f"{self._label} cannot sample {rows} rows; expected rows >= 0")
+        if rows == 0:
+            return self._like_seed(pd.DataFrame({c: [] for c in self._columns}))
+        counts = condition_counts([fraction for _c, _v, fraction in self._conditions], rows)
+        synthesizer = self._synthesizer
+        parts: list[pd.DataFrame] = []
+        with (
+            _seeded(self.random_seed),
+            _torch_threads(),
+            _sdv_errors(f"{self._label} could not sample"),
+        ):
+            from sdv.sampling import Condition
+
+            synthesizer.reset_sampling()
+            # SDV seeds the model with a fixed constant on the first sample after a reset;
+            # seeding it here makes random_seed decide the rows (private API, SDV 1.x-2.x).
+            synthesizer._set_random_state(self.random_seed)
+            for (column, value, _fraction), count in zip(self._conditions, counts, strict=True):
+                if count == 0:
+                    continue
+                condition = Condition(num_rows=count, column_values={str(column): value})
+                got = synthesizer.sample_from_conditions([condition])[TABLE]
+                if len(got) < count:
+                    raise GeneratorError(
+                        f"{self._label} produced only {len(got)} of {count} rows with "
+                        f"{column} == {value!r}; train it longer (params.epochs), lower the "
+                        "fraction, or use gaussian_copula"
+                    )
+                parts.append(got.head(count))
+            rest = rows - sum(counts)
+            if rest > 0 or not parts:
+                parts.append(synthesizer.sample(rest)[TABLE])
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        if len(frame) != rows:
+            raise GeneratorError(f"{self._label} returned {len(frame)} rows instead of {rows}")
+        if self._conditions:
+            order = np.random.default_rng(self.random_seed).permutation(len(frame))
+            frame = frame.iloc[order]
+        return self._like_seed(frame.reset_index(drop=True))
+
+    def library_versions(self) -> dict[str, str]:
+        """Versions of the libraries that decide the rows (installed distributions only)."""
+        names = ["sdv", "rdt", "copulas", "Faker", "numpy", "pandas", "scipy"]
+        if self.config.model in TORCH_MODELS:
+            names += ["ctgan", "torch", "scikit-learn"]
+        versions = {}
+        for name in names:
+            try:
+                versions[name.lower()] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                continue
+        return versions
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _checked_conditions(self, train: pd.DataFrame) -> list[tuple[Any, Any, float]]:
+        checked = []
+        for i, condition in enumerate(self.config.conditions):
+            column = _find_column(train, condition.column)
+            if column is None:
+                raise RecipeError(
+                    f"generator.conditions[{i}].column: {condition.column!r} is not a column of "
+                    f"the seed; expected one of {', '.join(map(str, train.columns))}"
+                )
+            value = _seen_value(train[column], condition.value)
+            if value is None:
+                seen = train[column].dropna().unique().tolist()
+                examples = ", ".join(repr(v) for v in seen[:5]) + (", ..." if len(seen) > 5 else "")
+                raise RecipeError(
+                    f"generator.conditions[{i}].value: {condition.value!r} never occurs in "
+                    f"column {condition.column!r} of the seed's train part; expected one of "
+                    f"{examples}"
+                )
+            checked.append((column, value, condition.fraction))
+        return checked
+
+    def _like_seed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The seed's columns in its order, cast back to its dtypes where values allow."""
+        frame.columns = [_find_column_in(self._columns, c) for c in frame.columns]
+        frame = frame[self._columns]
+        for column, dtype in self._dtypes.items():
+            if frame[column].dtype == dtype:
+                continue
+            try:
+                frame[column] = frame[column].astype(dtype)
+            except (TypeError, ValueError):
+                continue  # e.g. NaN in an int column: keep SDV's dtype rather than fail
+        return frame
+
+
+def column_sdtypes(
+    frame: pd.DataFrame, detected: Mapping[str, Mapping[str, Any]]
+) -> tuple[dict[str, str], str | None]:
+    """The sdtype each column is modelled as, and the primary key (or ``None``).
+
+    ``detected`` is SDV's detected column metadata. Columns SDV typed from their data keep
+    its sdtype; columns it typed from their name (``id`` or a PII sdtype) are re-typed from
+    their data as the module docstring describes.
+    """
+    sdtypes: dict[str, str] = {}
+    primary_key = None
+    for name in frame.columns:
+        column = str(name)
+        info = detected[column]
+        sdtype = info.get("sdtype", "categorical")
+        if sdtype != "id" and not info.get("pii"):
+            sdtypes[column] = sdtype
+            continue
+        values = frame[name]
+        if pd.api.types.is_bool_dtype(values):
+            sdtypes[column] = "categorical"
+        elif pd.api.types.is_numeric_dtype(values):
+            sdtypes[column] = "numerical"
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            sdtypes[column] = "datetime"
+        elif values.nunique(dropna=True) <= max(1, CATEGORY_SHARE * values.notna().sum()):
+            sdtypes[column] = "categorical"
+        elif sdtype == "id":
+            if primary_key is None and values.notna().all() and values.is_unique:
+                primary_key = column
+                sdtypes[column] = "id"
+            else:
+                sdtypes[column] = "unknown"
+        else:
+            sdtypes[column] = sdtype  # email, name, ...: anonymized by SDV with Faker
+    return sdtypes, primary_key
+
+
+def _column_kwargs(sdtype: str) -> dict[str, Any]:
+    if sdtype in {"id", "numerical", "categorical", "datetime", "boolean", "ordinal"}:
+        return {"sdtype": sdtype}
+    return {"sdtype": sdtype, "pii": True}
+
+
+def condition_counts(fractions: list[float], rows: int) -> list[int]:
+    """``round(fraction * rows)`` per condition, trimmed from the last so they fit in ``rows``."""
+    counts = [round(fraction * rows) for fraction in fractions]
+    excess = sum(counts) - rows
+    for i in reversed(range(len(counts))):
+        if excess <= 0:
+            break
+        cut = min(excess, counts[i])
+        counts[i] -= cut
+        excess -= cut
+    return counts
+
+
+def _model_frame(train: pd.DataFrame) -> pd.DataFrame:
+    """A copy SDV handles well: pandas categoricals and string dtypes become objects."""
+    frame = train.reset_index(drop=True).copy()
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype | pd.StringDtype):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
+    return frame
+
+
+def _find_column(frame: pd.DataFrame, name: str) -> Any:
+    """The frame's column called ``name`` (columns may be non-strings); ``None`` if none is."""
+    return _find_column_in(list(frame.columns), name, default=None)
+
+
+def _find_column_in(columns: list[Any], name: Any, default: Any = ...) -> Any:
+    for column in columns:
+        if column == name or str(column) == str(name):
+            return column
+    return name if default is ... else default
+
+
+def _seen_value(values: pd.Series, value: Any) -> Any:
+    """``value`` as it occurs in ``values`` (a YAML ``7`` matches a ``"7"`` label), or None."""
+    candidates = [value]
+    if not isinstance(value, str):
+        candidates.append(str(value))
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        with suppress(ValueError):
+            candidates.append(float(value))
+    present = values.dropna()
+    for candidate in candidates:
+        try:
+            matches = present == candidate
+        except TypeError:
+            continue
+        if bool(matches.any()):
+            found = present[matches].iloc[0]
+            return found.item() if isinstance(found, np.generic) else found
+    return None
+
+
+__all__ = [
+    "SYNTHESIZERS",
+    "TORCH_MODELS",
+    "SdvGenerator",
+    "column_sdtypes",
+    "condition_counts",
+    "torch_thread_count",
+]

@@ -1,0 +1,91 @@
+"""Shared fixtures: isolated user dirs, temp registries, and recipe builders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from registry import Registry
+
+BIN = Path(sys.executable).parent
+
+SAMPLER_RECIPE = """\
+name: {name}
+version: {version}
+description: Tiny sampler dataset for tests.
+license: cc0-1.0
+generator:
+  kind: sampler
+  columns:
+    - {{name: id, type: uuid}}
+    - {{name: merchant, type: category, values: {{grocery: 0.5, travel: 0.2, online: 0.3}}}}
+    - {{name: amount, type: lognormal, mean: {mean}, sigma: 1.0}}
+    - {{name: hour, type: uniform, low: 0, high: 23, dtype: int}}
+    - {{name: is_fraud, type: expression, sql: "CASE WHEN amount > 90 AND hour < 5 THEN 1 ELSE 0 END"}}
+rows: {rows}
+splits: {{train: 0.8, test: 0.2}}
+random_seed: 3
+target: is_fraud
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Each test gets its own default-remote, cache and HF dirs, and finds `phantom`/`dvc`."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("HF_HOME", str(home / "hf"))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(home / "hf" / "datasets"))
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("PHANTOM_REGISTRY", raising=False)
+    return home
+
+
+def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command (git, dvc, phantom) in ``cwd`` the way a user would type it."""
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def commit_all(root: Path, message: str) -> None:
+    run(root, "git", "add", "-A")
+    run(root, "git", "commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def registry_root(tmp_path: Path) -> Path:
+    """An empty registry made by `phantom init`, with its DVC remote in the temp dir."""
+    root = tmp_path / "registry"
+    Registry.init(root, remote=tmp_path / "remote")
+    return root
+
+
+@pytest.fixture
+def make_sampler_recipe(registry_root: Path) -> Callable[..., Path]:
+    """Write `recipes/<name>.yaml` (a small sampler recipe) and register its stage."""
+    from registry import store
+    from registry.recipes import load_recipe
+
+    def make(name: str = "txns", *, version: str = "1.0.0", rows: int = 400, mean: float = 3.5):
+        path = registry_root / "recipes" / f"{name}.yaml"
+        path.write_text(SAMPLER_RECIPE.format(name=name, version=version, rows=rows, mean=mean))
+        store.register_stage(registry_root, load_recipe(path))
+        return path
+
+    return make
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
