@@ -6,8 +6,8 @@ only when a function that needs them is called, so ``import registry`` stays fas
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import os as _os
+from pathlib import Path as _Path
 from typing import TYPE_CHECKING
 
 from registry.core import Registry
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 
-def resolve(spec: str, repo: str | Path | None = None) -> Version:
+def resolve(spec: str, repo: str | _Path | None = None) -> Version:
     """The released :class:`Version` that ``spec`` names in the registry at ``repo``.
 
     ``repo`` is a registry path or git URL; default: ``$PHANTOM_REGISTRY`` or the registry
@@ -47,7 +47,7 @@ def resolve(spec: str, repo: str | Path | None = None) -> Version:
     return open_source(repo).resolve(spec)
 
 
-def load(spec: str, repo: str | Path | None = None) -> datasets.DatasetDict:
+def load(spec: str, repo: str | _Path | None = None) -> datasets.DatasetDict:
     """Load a released version as a ``datasets.DatasetDict``, every file checked by sha256.
 
     Raises :class:`DatasetNotFound` when nothing matches ``spec`` and :class:`IntegrityError`
@@ -58,9 +58,9 @@ def load(spec: str, repo: str | Path | None = None) -> datasets.DatasetDict:
     return open_source(repo).load(spec)
 
 
-def materialize(recipe_path: str | os.PathLike[str]) -> MaterializeResult:
+def materialize(recipe_path: str | _os.PathLike[str]) -> MaterializeResult:
     """Build ``data/<name>/`` from a recipe inside the registry that holds it."""
-    path = Path(recipe_path).resolve()
+    path = _Path(recipe_path).resolve()
     return Registry(path.parent).materialize(path)
 
 

@@ -215,7 +215,7 @@ def _parquet_friendly(frame: pd.DataFrame) -> pd.DataFrame:
 def _arrow_schema(frame: pd.DataFrame) -> Any:
     import pyarrow as pa
 
-    return pa.Schema.from_pandas(_parquet_friendly(frame.head(0)), preserve_index=False)
+    return pa.Schema.from_pandas(_parquet_friendly(frame), preserve_index=False)
 
 
 # --- manifest -------------------------------------------------------------------------------

@@ -136,11 +136,13 @@ def _ensure_remote(root: Path, remote: Path | None) -> Path:
         return configured
     target = (remote or default_remote_for(root)).expanduser().resolve()
     target.mkdir(parents=True, exist_ok=True)
-    tracked = bool(git(root, "ls-files", ".dvc/config", check=False).strip())
-    level = "local" if tracked else "repo"
+    committed = bool(
+        git(root, "ls-tree", "--name-only", "HEAD", ".dvc/config", check=False).strip()
+    )
+    level = "local" if committed else "repo"
     from dvc.config import Config
 
-    config = Config.from_cwd(os.fspath(root / ".dvc"))
+    config = Config(dvc_dir=os.fspath(root / ".dvc"))
     with config.edit(level) as conf:
         conf["remote"]["phantom"] = {"url": os.fspath(target)}
         conf["core"]["remote"] = "phantom"
@@ -151,7 +153,7 @@ def configured_remote(root: Path) -> Path | None:
     """The default DVC remote's folder if it is a local path, else None."""
     from dvc.config import Config
 
-    config = Config.from_cwd(os.fspath(root / ".dvc"))
+    config = Config(dvc_dir=os.fspath(root / ".dvc"))
     name = config["core"].get("remote")
     url = config["remote"].get(name, {}).get("url") if name else None
     if not url or "://" in url:
@@ -231,18 +233,23 @@ def check_releasable(root: Path, name: str) -> None:
             raise ReleaseError(f"{path} does not exist; run 'dvc repro' and commit the result")
         if not git(root, "ls-files", path).strip():
             raise ReleaseError(f"{path} is not committed; run 'git add {path}' and commit")
-    dirty = git(root, "status", "--porcelain", "--", *paths, f"cards/{name}.quality.json").strip()
-    if dirty:
+    dirty = git(root, "status", "--porcelain", "--", *paths, f"cards/{name}.quality.json")
+    if dirty.strip():
         first = dirty.splitlines()[0][3:]
         raise ReleaseError(f"{first} has uncommitted changes; commit them before releasing {name}")
     lock = yaml.safe_load((root / "dvc.lock").read_text()) or {}
     if f"{STAGE}@{name}" not in (lock.get("stages") or {}):
         raise ReleaseError(f"dvc.lock has no stage for {name}; run 'dvc repro' and commit dvc.lock")
-    status = _dvc_status(root, f"{STAGE}@{name}")
+    status = _dvc_status(root, _stage_target(root, name))
     if status:
         raise ReleaseError(
             f"data/{name} does not match dvc.lock ({status}); run 'dvc repro' and commit dvc.lock"
         )
+
+
+def _stage_target(root: Path, name: str) -> str:
+    """An absolute stage address: DVC's API resolves relative targets against the cwd."""
+    return f"{root / 'dvc.yaml'}:{STAGE}@{name}"
 
 
 def _dvc_status(root: Path, target: str) -> str:
@@ -263,7 +270,7 @@ def push_data(root: Path, name: str) -> None:
 
     try:
         with Repo(os.fspath(root)) as repo:
-            repo.push(targets=[f"{STAGE}@{name}"])
+            repo.push(targets=[_stage_target(root, name)])
     except DvcException as exc:
         raise ReleaseError(f"dvc push of data/{name} failed: {exc}") from exc
 

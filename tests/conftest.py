@@ -89,3 +89,21 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text))
     return path
+
+
+def build_and_commit(root: Path, message: str) -> None:
+    """`dvc repro`, then commit everything it produced (dvc.lock, cards), as a user would."""
+    run(root, "dvc", "repro")
+    commit_all(root, message)
+
+
+@pytest.fixture
+def registry_with_two_versions(registry_root: Path, make_sampler_recipe) -> Path:
+    """txns@1.0.0 and txns@1.1.0 (a changed amount distribution), both released."""
+    make_sampler_recipe("txns", version="1.0.0", mean=3.5)
+    build_and_commit(registry_root, "txns 1.0.0")
+    Registry(registry_root).release("txns")
+    make_sampler_recipe("txns", version="1.1.0", mean=4.5)
+    build_and_commit(registry_root, "txns 1.1.0")
+    Registry(registry_root).release("txns")
+    return registry_root

@@ -62,7 +62,9 @@ def test_load_recipe_rejects_unknown_sdv_model_and_param(tmp_path: Path) -> None
     with pytest.raises(RecipeError, match=r"generator\.model: Input should be 'gaussian_copula'"):
         load_recipe(write(tmp_path / "x.yaml", sdv + "{kind: sdv, model: gpt}"))
     with pytest.raises(RecipeError, match=r"unknown ctgan param 'epoch'; expected one of"):
-        load_recipe(write(tmp_path / "x.yaml", sdv + "{kind: sdv, model: ctgan, params: {epoch: 3}}"))
+        load_recipe(
+            write(tmp_path / "x.yaml", sdv + "{kind: sdv, model: ctgan, params: {epoch: 3}}")
+        )
 
 
 @pytest.mark.parametrize(
@@ -75,7 +77,9 @@ def test_load_recipe_rejects_unknown_sdv_model_and_param(tmp_path: Path) -> None
     ],
 )
 def test_load_recipe_rejects_bad_seed_sources(tmp_path: Path, source: str, expected: str) -> None:
-    text = f"name: x\nversion: 1.0.0\nseed: {{source: '{source}'}}\nrows: 5\ngenerator: {{kind: sdv}}"
+    text = (
+        f"name: x\nversion: 1.0.0\nseed: {{source: '{source}'}}\nrows: 5\ngenerator: {{kind: sdv}}"
+    )
     with pytest.raises(RecipeError, match=expected):
         load_recipe(write(tmp_path / "x.yaml", text))
 

@@ -18,7 +18,7 @@ What we mirror on purpose, because the scores would not agree otherwise:
 * A pair only counts towards the property when it is related in the real data: |r| > 0.5 for
   correlations and Cramér's V > 0.3 for contingency tables (SDMetrics 0.32's report
   defaults). Pairs below the threshold are still scored and listed, flagged
-  ``meets_threshold=False``. Pass ``0`` to average every pair, as SDMetrics < 0.2x did.
+  ``meets_threshold=False``. Pass thresholds of ``0`` to average every computable pair.
 * For mixed pairs each frame's numeric column is binned on *its own* ``np.histogram_bin_edges``
   and ``np.digitize`` puts nulls in the same bin as the column's maximum; bins are compared by
   index. This is how SDMetrics' ``ColumnPairTrends`` does it (a shifted column therefore only
@@ -407,7 +407,11 @@ def _pair_scores(
         _correlations(prepared, continuous, "real"),
         _correlations(prepared, continuous, "synthetic"),
     )
+    # SDMetrics gets no correlation for a constant column (it refuses) nor for a side holding
+    # infinities (scipy returns NaN); pandas would quietly drop the infinite rows instead.
     constant = {n for n in continuous if _is_constant(prepared[n])}
+    infinite_real = {n for n in continuous if _has_inf(prepared[n].real_values)}
+    infinite_synthetic = {n for n in continuous if _has_inf(prepared[n].synthetic_values)}
     bins = {n: _bin_codes(prepared[n]) for n in continuous}
     discrete = {n: _null_coded(prepared[n]) for n in names if prepared[n].kind in _DISCRETE}
 
@@ -418,8 +422,10 @@ def _pair_scores(
                 _correlation_pair(
                     a,
                     b,
-                    None if {a, b} & constant else _finite(corr_real.at[a, b]),
-                    None if {a, b} & constant else _finite(corr_synthetic.at[a, b]),
+                    None if {a, b} & (constant | infinite_real) else _finite(corr_real.at[a, b]),
+                    None
+                    if {a, b} & (constant | infinite_synthetic)
+                    else _finite(corr_synthetic.at[a, b]),
                     real_correlation_threshold,
                 )
             )
@@ -436,14 +442,22 @@ _Coded = tuple[np.ndarray, np.ndarray, int] | None  # real codes, synthetic code
 def _correlations(
     prepared: Mapping[str, _Prepared], names: list[str], side: Literal["real", "synthetic"]
 ) -> pd.DataFrame:
-    """Pearson r of every continuous pair on rows where both are present (pandas' nancorr)."""
-    frame = pd.DataFrame(
-        {
-            n: prepared[n].real_values if side == "real" else prepared[n].synthetic_values
-            for n in names
-        }
-    )
-    return frame.corr(method="pearson", min_periods=2)
+    """Pearson r of every continuous pair on rows where both are present (pandas' nancorr).
+
+    Columns are centred first: r does not change, but datetimes (~1.6e18 ns) would otherwise
+    lose enough precision in pandas' one-pass sums to give |r| > 1.
+    """
+    columns = {}
+    for n in names:
+        values = prepared[n].real_values if side == "real" else prepared[n].synthetic_values
+        assert values is not None
+        finite = values[np.isfinite(values)]
+        columns[n] = values - finite.mean() if len(finite) else values
+    return pd.DataFrame(columns).corr(method="pearson", min_periods=2).clip(-1.0, 1.0)
+
+
+def _has_inf(values: np.ndarray | None) -> bool:
+    return values is not None and bool(np.isinf(values).any())
 
 
 def _is_constant(col: _Prepared) -> bool:

@@ -1,0 +1,763 @@
+"""The ``sampler`` generator: typed columns drawn with numpy, plus SQL expression columns.
+
+A sampler recipe declares its columns instead of a seed (see ``SamplerGenerator`` in
+:mod:`registry.recipes`). :class:`ColumnSampler` draws every column for all rows at once, with
+no Python call per row:
+
+- Randomness: each column has its own ``numpy.random.Generator``, seeded from the recipe's
+  ``random_seed`` and a hash of the column's *name*. The same seed gives the same frame, and
+  adding, removing, reordering or re-parameterising one column leaves the others unchanged.
+  ``sample`` keeps no state: calling it twice with the same ``rows`` returns the same frame.
+- ``uuid``: version-4 formatted strings built from 16 random bytes of the column's stream.
+- ``category``: weighted choice (weights normalised; a list means equal weights, so a value
+  listed twice is twice as likely); Python ``str`` values in an ``object`` column.
+- ``uniform``: float in ``[low, high)``; with ``dtype: int``, ``int64`` in
+  ``[ceil(low), floor(high)]``, both ends included.
+- ``gaussian``: ``float64``; ``dtype: int`` rounds half to even into ``int64``.
+- ``lognormal``: ``float64``; ``mean`` and ``sigma`` are those of the underlying normal.
+- ``poisson``: ``int64``. ``bernoulli``: ``bool``.
+- ``datetime``: ``datetime64[us]``, uniform between ``start`` and ``end`` with both ends
+  included; whole seconds unless an end has a fractional second (then microseconds). A date
+  without a time means midnight, so ``end: 2025-12-31`` stops at 2025-12-31 00:00:00.
+  Timezone-aware bounds give a UTC-aware column.
+- ``faker``: text composed from Faker's word lists for the locale (see :class:`_FakerWords`).
+- ``expression``: DuckDB SQL over the columns declared before it (see :func:`_expression`).
+
+Every column has a parquet and Hugging Face ``datasets`` friendly dtype: numpy numbers,
+bools, ``datetime64[us]``, ``object`` columns holding only ``str``, or what DuckDB returns for
+an expression (nullable ``Int32``/``boolean`` where the SQL yields NULLs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import math
+import re
+import string
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from registry.errors import GeneratorError, RecipeError
+from registry.recipes import (
+    BernoulliColumn,
+    CategoryColumn,
+    DatetimeColumn,
+    ExpressionColumn,
+    FakerColumn,
+    GaussianColumn,
+    LognormalColumn,
+    PoissonColumn,
+    SamplerColumn,
+    SamplerGenerator,
+    UniformColumn,
+    UuidColumn,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+#: The hidden column that carries each row's position into DuckDB, so that expression results
+#: come back in row order even when a window function sorts. Its name cannot be a declared
+#: column's (those match ``[A-Za-z_][A-Za-z0-9_]*``).
+ROW_COLUMN = "#row"
+
+
+class ColumnSampler:
+    """Sample the columns a ``sampler`` recipe declares; implements ``Generator``."""
+
+    def __init__(self, config: SamplerGenerator, *, random_seed: int) -> None:
+        self.config = config
+        self.random_seed = random_seed
+        # Catch what needs no data up front, so a bad recipe fails before any work.
+        for index, column in enumerate(config.columns):
+            if isinstance(column, UniformColumn) and column.dtype == "int":
+                _integer_bounds(column, _path(index, column))
+            elif isinstance(column, FakerColumn):
+                path = _path(index, column)
+                words = _faker_words(_faker_locale(column.locale, path))
+                if not words.supports(column.field):
+                    raise RecipeError(
+                        f"{path}.field: Faker locale {words.locale} has no {column.field}; "
+                        "pick another locale or field"
+                    )
+
+    def fit(self, train: pd.DataFrame | None) -> None:
+        """Nothing to learn: a sampler's columns are declared, and ``train`` is ignored."""
+        return None
+
+    def sample(self, rows: int) -> pd.DataFrame:
+        """Return ``rows`` rows, the columns in declaration order.
+
+        The same ``random_seed`` gives the same frame. Raises :class:`RecipeError` naming the
+        column when an expression is not valid SQL over the earlier columns, reads a file, is
+        not deterministic, or does not yield exactly one value per row.
+        """
+        if rows < 1:
+            raise GeneratorError(f"cannot sample {rows} rows; ask for at least 1")
+        data: dict[str, Any] = {}
+        declared = [column.name for column in self.config.columns]
+        con: duckdb.DuckDBPyConnection | None = None
+        try:
+            for index, column in enumerate(self.config.columns):
+                path = _path(index, column)
+                if isinstance(column, ExpressionColumn):
+                    if con is None:
+                        from registry._duckdb import sandboxed_connection
+
+                        # One thread: window aggregates then sum in the same order every run.
+                        con = sandboxed_connection(threads=1)
+                    data[column.name] = _expression(
+                        con, column, data, rows=rows, path=path, declared=declared
+                    )
+                else:
+                    rng = _column_rng(self.random_seed, column.name)
+                    data[column.name] = _draw(column, rows, rng, path=path)
+        finally:
+            if con is not None:
+                con.close()
+        return pd.DataFrame(data, index=pd.RangeIndex(rows))
+
+    def library_versions(self) -> dict[str, str]:
+        """The versions of numpy (draws), DuckDB (expressions) and Faker (word lists)."""
+        return {
+            "numpy": np.__version__,
+            "duckdb": metadata.version("duckdb"),
+            "faker": metadata.version("faker"),
+        }
+
+
+# --- randomness ---------------------------------------------------------------------------
+
+
+def _column_rng(random_seed: int, name: str) -> np.random.Generator:
+    """The column's own stream: the recipe seed plus 128 bits of a hash of the column name."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
+    words = [int(w) for w in np.frombuffer(digest, dtype="<u4")]
+    return np.random.default_rng(np.random.SeedSequence([random_seed, *words]))
+
+
+def _path(index: int, column: SamplerColumn) -> str:
+    return f"generator.columns[{index}] ({column.name})"
+
+
+# --- typed columns ------------------------------------------------------------------------
+
+
+def _draw(column: SamplerColumn, rows: int, rng: np.random.Generator, *, path: str) -> Any:
+    if isinstance(column, UuidColumn):
+        return _uuid4_strings(rows, rng)
+    if isinstance(column, CategoryColumn):
+        return _category(column, rows, rng)
+    if isinstance(column, UniformColumn):
+        if column.dtype == "int":
+            low, high = _integer_bounds(column, path)
+            return rng.integers(low, high, size=rows, endpoint=True, dtype=np.int64)
+        return rng.uniform(column.low, column.high, size=rows)
+    if isinstance(column, GaussianColumn):
+        values = rng.normal(column.mean, column.std, size=rows)
+        return np.rint(values).astype(np.int64) if column.dtype == "int" else values
+    if isinstance(column, LognormalColumn):
+        return rng.lognormal(column.mean, column.sigma, size=rows)
+    if isinstance(column, PoissonColumn):
+        return rng.poisson(column.lam, size=rows).astype(np.int64)
+    if isinstance(column, BernoulliColumn):
+        return rng.random(rows) < column.p
+    if isinstance(column, DatetimeColumn):
+        return _datetimes(column, rows, rng)
+    if isinstance(column, FakerColumn):
+        words = _faker_words(_faker_locale(column.locale, path))
+        # to_pandas shares one str object among equal values: fast, and light on memory.
+        return words.field(column.field, rows, rng).to_pandas().to_numpy()
+    raise GeneratorError(f"{path}: no sampler for column type {column.type!r}")  # pragma: no cover
+
+
+def _uuid4_strings(rows: int, rng: np.random.Generator) -> np.ndarray:
+    """Lower-case RFC 4122 version-4 strings; 122 random bits a row, no ``uuid.uuid4()``."""
+    import pyarrow as pa
+
+    raw = np.frombuffer(rng.bytes(16 * rows), dtype=np.uint8).reshape(rows, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    hex_digits = _HEX_PAIRS[raw].view(np.uint8).reshape(rows, 32)
+    text = np.full((rows, 36), ord("-"), dtype=np.uint8)
+    for (start, stop), at in zip(_UUID_GROUPS, _UUID_OFFSETS, strict=True):
+        text[:, at : at + stop - start] = hex_digits[:, start:stop]
+    offsets = np.arange(0, 36 * (rows + 1), 36, dtype=np.int64)
+    strings = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(text))
+    return strings.to_numpy(zero_copy_only=False)
+
+
+# Each byte value as its two lower-case hex digits, packed into one uint16 (memory order).
+_HEX_PAIRS = np.frombuffer(
+    b"".join(f"{byte:02x}".encode("ascii") for byte in range(256)), dtype=np.uint16
+)
+_UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
+_UUID_OFFSETS = (0, 9, 14, 19, 24)
+
+
+def _category(column: CategoryColumn, rows: int, rng: np.random.Generator) -> np.ndarray:
+    if isinstance(column.values, Mapping):
+        labels = np.array(list(column.values), dtype=object)
+        weights = np.array(list(column.values.values()), dtype=np.float64)
+        return labels[rng.choice(len(labels), size=rows, p=weights / weights.sum())]
+    labels = np.array(column.values, dtype=object)
+    return labels[rng.integers(0, len(labels), size=rows)]
+
+
+def _integer_bounds(column: UniformColumn, path: str) -> tuple[int, int]:
+    low, high = math.ceil(column.low), math.floor(column.high)
+    if low > high:
+        raise RecipeError(
+            f"{path}: no integer lies between low={column.low:g} and high={column.high:g}; "
+            "widen the range or use dtype: float"
+        )
+    return low, high
+
+
+def _datetimes(column: DatetimeColumn, rows: int, rng: np.random.Generator) -> Any:
+    start, end = column.start, column.end
+    aware = start.tzinfo is not None
+    if aware:  # the model only lets both be aware (or both naive) through
+        start = start.astimezone(dt.UTC).replace(tzinfo=None)
+        end = end.astimezone(dt.UTC).replace(tzinfo=None)
+    first = int(np.datetime64(start, "us").astype(np.int64))
+    last = int(np.datetime64(end, "us").astype(np.int64))
+    step = 1_000_000 if start.microsecond == 0 and end.microsecond == 0 else 1
+    ticks = rng.integers(-(-first // step), last // step, size=rows, endpoint=True)
+    values = (ticks * step).astype("datetime64[us]")
+    if aware:
+        return pd.DatetimeIndex(values).tz_localize("UTC").array
+    return values
+
+
+# --- faker columns -------------------------------------------------------------------------
+
+
+def _faker_locale(locale: str, path: str) -> str:
+    """Faker's name for ``locale`` (``en-US`` and ``en_US`` both work), or a RecipeError."""
+    from faker.config import AVAILABLE_LOCALES
+
+    normalized = locale.replace("-", "_")
+    if normalized in AVAILABLE_LOCALES:
+        return normalized
+    close = difflib.get_close_matches(normalized, AVAILABLE_LOCALES, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else "e.g. en_US, de_DE, fr_FR, ja_JP"
+    raise RecipeError(f"{path}.locale: unknown Faker locale {locale!r}; {hint}")
+
+
+@lru_cache(maxsize=32)
+def _faker_words(locale: str) -> _FakerWords:
+    return _FakerWords(locale)
+
+
+class _FakerWords:
+    """Draw Faker fields for many rows at once from a locale's word lists and formats.
+
+    Faker builds one value per call: pick a format such as ``"{{first_name}} {{last_name}}"``
+    and fill each ``{{token}}``, where a token is a word from a list (``first_names``,
+    ``street_suffixes``, ``countries``...) or another format. This class does the same for a
+    whole column: it picks the format of every row with numpy, fills each token for all the rows
+    of that format with one draw, and joins the pieces with Arrow string kernels. A token is
+    found, in this order, as:
+
+    1. a word list on the provider that owns the token's method: the plural of one part of the
+       token's name (``first_name`` -> ``first_names``, ``prefix_male`` -> ``prefixes_male``,
+       ``city`` -> ``cities``); an ``OrderedDict`` of weights is honoured;
+    2. a format list: ``<token>_formats``, or ``formats`` for ``name``, ``company`` and
+       ``phone_number``; ``#`` ``%`` ``$`` ``!`` ``@`` ``?`` in a format's literal text are filled
+       as Faker's ``bothify`` fills them (digits, non-zero digits, digits above 2, optional
+       digits, letters);
+    3. otherwise (a method with custom logic, such as ``year`` or ``area_code``), a pool of
+       1,000 values from calling the Faker method with a fixed seed per locale and token,
+       from which rows draw uniformly. The pool is a vocabulary and never depends on the
+       recipe's seed, so rows still come only from the column's numpy stream.
+
+    Fields composed beyond that: ``email`` is a Faker ``user_name`` (its ``user_name_formats``
+    filled with ASCII-folded, lower-cased words, keeping ``[a-z0-9._-]``) + ``@`` + one of the
+    locale's ``free_email_domains``; ``postcode`` is upper-cased as Faker does. Methods whose
+    logic goes beyond lists and formats (en_US draws a postcode from a number range, for
+    example) are approximated by their formats: the values look right, their frequencies may
+    differ from Faker's.
+    """
+
+    POOL_SIZE = 1000
+    _MAIN_FORMATS: Mapping[str, str] = {
+        "name": "formats",
+        "company": "formats",
+        "phone_number": "formats",
+    }
+
+    def __init__(self, locale: str) -> None:
+        import faker
+
+        self.locale = locale
+        self.faker = faker.Faker(locale)
+        self.generator = self.faker.factories[0]
+        self._sources: dict[tuple[str, bool], _Source] = {}
+        self._resolving: set[tuple[str, bool]] = set()
+
+    def supports(self, field: str) -> bool:
+        """Whether this locale's Faker has ``field`` (en_PH, for one, has no phone_number)."""
+        tokens = ("user_name", "free_email_domain") if field == "email" else (field,)
+        return all(callable(getattr(self.generator, token, None)) for token in tokens)
+
+    def field(self, field: str, rows: int, rng: np.random.Generator) -> pa.Array:
+        """``rows`` values of one ``FakerColumn.field``, as an Arrow string array."""
+        import pyarrow.compute as pc
+
+        if field == "email":
+            user = self.draw("user_name", rows, rng, slug=True)
+            domain = self.draw("free_email_domain", rows, rng, slug=True)
+            return _join([user, "@", domain], rows)
+        values = self.draw(field, rows, rng)
+        return pc.utf8_upper(values) if field == "postcode" else values
+
+    def draw(self, token: str, rows: int, rng: np.random.Generator, *, slug: bool = False) -> Any:
+        """``rows`` values of ``token``; ``slug`` folds words to lower-case ASCII (user names)."""
+        return self._source(token, slug).draw(rows, rng)
+
+    # -- resolution --------------------------------------------------------------------------
+
+    def _source(self, token: str, slug: bool) -> _Source:
+        key = (token, slug)
+        if key in self._sources:
+            return self._sources[key]
+        if key in self._resolving:  # a format that refers back to itself: use Faker's values
+            return self._pool(token, slug)
+        self._resolving.add(key)
+        try:
+            source = self._resolve(token, slug)
+        finally:
+            self._resolving.discard(key)
+        self._sources[key] = source
+        return source
+
+    def _resolve(self, token: str, slug: bool) -> _Source:
+        method = getattr(self.generator, token, None)
+        if not callable(method):
+            raise GeneratorError(
+                f"Faker locale {self.locale} has no {token!r}; pick another locale or field"
+            )
+        provider = getattr(method, "__self__", None)
+        for name in _plurals(token):
+            words = _word_list(_data_for(provider, token, name))
+            if words is not None:
+                values, weights = words
+                return _Words(self._fold(values) if slug else values, weights)
+        formats_name = self._MAIN_FORMATS.get(token, f"{token}_formats")
+        formats = _format_list(_data_for(provider, token, formats_name))
+        if formats is not None:
+            patterns, weights = formats
+            return _Formats([self._parse(p, slug) for p in patterns], weights)
+        return self._pool(token, slug)
+
+    def _pool(self, token: str, slug: bool) -> _Source:
+        method = getattr(self.generator, token)
+        self.generator.seed_instance(zlib.crc32(f"{self.locale}:{token}".encode()))
+        values = [str(method()) for _ in range(self.POOL_SIZE)]
+        return _Words(self._fold(values) if slug else values, None)
+
+    def _parse(self, pattern: str, slug: bool) -> list[_Piece]:
+        pieces: list[_Piece] = []
+        for part in _TOKEN_SPLIT.split(pattern):
+            if not part:
+                continue
+            match = _TOKEN.fullmatch(part)
+            if match:
+                # Resolved now, so that a format naming itself is caught by _source.
+                pieces.append(_TokenPiece(self._source(match.group(1), slug)))
+            else:
+                pieces.extend(_literal_pieces(part, slug))
+        return pieces
+
+    def _fold(self, values: Sequence[str]) -> list[str]:
+        """Faker's ASCII folding for user names, lower-cased, keeping ``[a-z0-9._-]``."""
+        internet = getattr(self.generator, "user_name", None)
+        to_ascii = getattr(getattr(internet, "__self__", None), "_to_ascii", None)
+        if to_ascii is None:  # pragma: no cover - older or newer Faker without the helper
+            from faker.decode import unidecode as to_ascii
+        return [_NOT_SLUG.sub("", to_ascii(value).lower()) for value in values]
+
+
+_PLACEHOLDERS = re.compile(r"([#%$]+|[!@?])")
+_NOT_SLUG = re.compile(r"[^a-z0-9._-]+")
+_TOKEN = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+_TOKEN_SPLIT = re.compile(r"(\{\{\s*\w+\s*\}\})")
+
+
+def _data_for(provider: Any, method: str, attribute: str) -> Any:
+    """``provider.attribute`` when ``method`` can be using it, else None.
+
+    A locale that overrides the method below the class that defines the attribute has logic
+    of its own (ja_JP's ``street_address`` ignores the generic street formats), so the
+    attribute says nothing about its values.
+    """
+    mro = type(provider).__mro__
+    method_owner = next((c for c in mro if method in vars(c)), None)
+    data_owner = next((c for c in mro if attribute in vars(c)), None)
+    if data_owner is None or method_owner is None:
+        return None
+    if method_owner is not data_owner and issubclass(method_owner, data_owner):
+        return None
+    return getattr(provider, attribute)
+
+
+def _plurals(token: str) -> Iterator[str]:
+    parts = token.split("_")
+    for i in reversed(range(len(parts))):
+        word = parts[i]
+        forms = [word + "s", word + "es"]
+        if word.endswith("y"):
+            forms.append(word[:-1] + "ies")
+        for form in forms:
+            yield "_".join([*parts[:i], form, *parts[i + 1 :]])
+
+
+def _word_list(value: Any) -> tuple[list[str], np.ndarray | None] | None:
+    """A provider attribute as (words, weights) when it is a non-empty list of strings."""
+    if isinstance(value, Mapping):
+        if value and all(isinstance(k, str) for k in value):
+            weights = list(value.values())
+            if all(isinstance(w, int | float) and not isinstance(w, bool) for w in weights):
+                return list(value), _normalized(weights)
+        return None
+    if isinstance(value, list | tuple | type({}.keys())) and value:
+        items = list(value)
+        if all(isinstance(item, str) for item in items):
+            return items, None
+    return None
+
+
+def _format_list(value: Any) -> tuple[list[str], np.ndarray | None] | None:
+    if isinstance(value, str):
+        return [value], None
+    return _word_list(value)
+
+
+def _normalized(weights: Sequence[float]) -> np.ndarray | None:
+    array = np.asarray(weights, dtype=np.float64)
+    total = array.sum()
+    if not np.isfinite(total) or total <= 0 or (array < 0).any():
+        return None
+    return array / total
+
+
+class _Source:
+    def draw(self, rows: int, rng: np.random.Generator) -> pa.Array:
+        raise NotImplementedError
+
+
+class _Words(_Source):
+    """Words drawn with replacement, uniformly or by weight."""
+
+    def __init__(self, values: Sequence[str], weights: np.ndarray | None) -> None:
+        import pyarrow as pa
+
+        self.values = pa.array(list(values), type=pa.large_string())
+        self.weights = weights
+
+    def draw(self, rows: int, rng: np.random.Generator) -> pa.Array:
+        return self.values.take(_choose(len(self.values), self.weights, rows, rng))
+
+
+class _Formats(_Source):
+    """A format picked per row, each filled for all of its rows at once."""
+
+    def __init__(self, formats: list[list[_Piece]], weights: np.ndarray | None) -> None:
+        self.formats = formats
+        self.weights = weights
+
+    def draw(self, rows: int, rng: np.random.Generator) -> pa.Array:
+        import pyarrow as pa
+
+        if len(self.formats) == 1:
+            return _fill(self.formats[0], rows, rng)
+        which = _choose(len(self.formats), self.weights, rows, rng)
+        order = np.argsort(which, kind="stable")
+        counts = np.bincount(which, minlength=len(self.formats))
+        chunks = [
+            _fill(pieces, int(count), rng)
+            for pieces, count in zip(self.formats, counts, strict=True)
+            if count
+        ]
+        grouped = pa.concat_arrays(chunks)  # rows grouped by format, in row order within each
+        position = np.empty(rows, dtype=np.int64)
+        position[order] = np.arange(rows)
+        return grouped.take(position)
+
+
+def _choose(k: int, weights: np.ndarray | None, rows: int, rng: np.random.Generator) -> np.ndarray:
+    if weights is None:
+        return rng.integers(0, k, size=rows)
+    return rng.choice(k, size=rows, p=weights)
+
+
+def _fill(pieces: list[_Piece], rows: int, rng: np.random.Generator) -> pa.Array:
+    return _join([piece.draw(rows, rng) for piece in pieces], rows)
+
+
+def _join(parts: Sequence[pa.Array | str], rows: int) -> pa.Array:
+    """Concatenate string arrays and literal strings row by row into one large_string array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not any(isinstance(part, pa.Array) for part in parts):  # a format with no placeholder
+        return pa.repeat(pa.scalar("".join(parts), type=pa.large_string()), rows)
+    if len(parts) == 1:
+        return parts[0]
+    separator = pa.scalar("", type=pa.large_string())
+    typed = [
+        pa.scalar(part, type=pa.large_string()) if isinstance(part, str) else part for part in parts
+    ]
+    return pc.binary_join_element_wise(*typed, separator)
+
+
+class _Piece:
+    def draw(self, rows: int, rng: np.random.Generator) -> pa.Array | str:
+        raise NotImplementedError
+
+
+class _Literal(_Piece):
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def draw(self, rows: int, rng: np.random.Generator) -> str:
+        return self.text
+
+
+class _Digits(_Piece):
+    """A run of ``#`` (0-9), ``%`` (1-9) and ``$`` (2-9): one integer draw per run of <= 18."""
+
+    def __init__(self, run: str) -> None:
+        self.lows = np.array([{"#": 0, "%": 1, "$": 2}[ch] for ch in run], dtype=np.int64)
+
+    def draw(self, rows: int, rng: np.random.Generator) -> pa.Array:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        parts = []
+        for start in range(0, len(self.lows), 18):
+            lows = self.lows[start : start + 18]
+            digits = rng.integers(lows, 10, size=(rows, len(lows)))
+            number = digits @ (10 ** np.arange(len(lows) - 1, -1, -1, dtype=np.int64))
+            text = pc.cast(pa.array(number), pa.large_string())
+            parts.append(pc.utf8_lpad(text, width=len(lows), padding="0"))
+        return _join(parts, rows)
+
+
+class _Choice(_Piece):
+    """One character placeholder: ``?`` (a letter), ``!``/``@`` (a digit or nothing)."""
+
+    def __init__(self, symbol: str, slug: bool) -> None:
+        if symbol == "?":
+            letters = string.ascii_lowercase if slug else string.ascii_letters
+            self.words = _Words(list(letters), None)
+        else:  # Faker: half the time nothing, else a digit (1-9 for '@')
+            digits = "0123456789" if symbol == "!" else "123456789"
+            self.words = _Words(["", *digits], _normalized([len(digits), *[1] * len(digits)]))
+
+    def draw(self, rows: int, rng: np.random.Generator) -> pa.Array:
+        return self.words.draw(rows, rng)
+
+
+class _TokenPiece(_Piece):
+    def __init__(self, source: _Source) -> None:
+        self.source = source
+
+    def draw(self, rows: int, rng: np.random.Generator) -> pa.Array:
+        return self.source.draw(rows, rng)
+
+
+def _literal_pieces(text: str, slug: bool) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    for part in _PLACEHOLDERS.split(text):
+        if not part:
+            continue
+        if part[0] in "#%$":
+            pieces.append(_Digits(part))
+        elif part in ("!", "@", "?"):
+            pieces.append(_Choice(part, slug))
+        else:
+            pieces.append(_Literal(_NOT_SLUG.sub("", part.lower()) if slug else part))
+    return pieces
+
+
+# --- expression columns --------------------------------------------------------------------
+
+
+def _expression(
+    con: duckdb.DuckDBPyConnection,
+    column: ExpressionColumn,
+    data: Mapping[str, Any],
+    *,
+    rows: int,
+    path: str,
+    declared: Sequence[str],
+) -> Any:
+    """Evaluate ``column.sql`` over the earlier columns, one value per row, in row order.
+
+    The SQL must be one expression (no ``FROM``, ``WHERE``, alias or second column); it may use
+    window functions over the whole column (``amount / avg(amount) OVER ()``) and scalar
+    subqueries over the table ``frame``. Functions whose result changes between runs
+    (``random()``, ``uuid()``, ``now()``, ``nextval()``...) are refused rather than seeded: a
+    column that needs noise should sample it in a typed column and use that. It runs on a
+    sandboxed, single-threaded connection (no files, network or extensions).
+    """
+    import duckdb
+
+    where = f"{path}.sql"
+    sql = column.sql.strip().rstrip(";").strip()
+    _check_expression(con, sql, where, list(data))
+
+    frame = pd.DataFrame({**data, ROW_COLUMN: np.arange(rows, dtype=np.int64)}, copy=False)
+    con.register("frame", frame)
+    try:
+        relation = con.sql(_select(sql, column.name))
+        if len(relation.columns) != 1:
+            raise RecipeError(
+                f"{where}: returns {len(relation.columns)} columns; write one expression"
+            )
+        if str(relation.types[0]) == "UUID":  # keep uuids as text, like uuid columns
+            relation = con.sql(_select(sql, column.name, cast="VARCHAR"))
+        result = relation.df()
+    except duckdb.Error as exc:
+        message = _duckdb_message(exc, list(data), declared, column.name)
+        raise RecipeError(f"{where}: {message}") from exc
+    finally:
+        con.unregister("frame")
+    if len(result) != rows:  # pragma: no cover - the checks above leave one value a row
+        raise RecipeError(f"{where}: returned {len(result)} rows for {rows}; write one expression")
+    return result.iloc[:, 0].reset_index(drop=True)
+
+
+def _select(sql: str, name: str, *, cast: str | None = None) -> str:
+    # The expression sits on lines of its own, so a trailing ``--`` comment ends there.
+    value = f"(\n{sql}\n)"
+    if cast is not None:
+        value = f"CAST({value} AS {cast})"
+    return f'SELECT {value} AS "{name}" FROM frame ORDER BY "{ROW_COLUMN}"'
+
+
+def _check_expression(
+    con: duckdb.DuckDBPyConnection, sql: str, where: str, earlier: Sequence[str]
+) -> None:
+    """Refuse SQL that is not one deterministic expression, using DuckDB's own parser."""
+    rows = con.execute("SELECT json_serialize_sql(?)", [f"SELECT {sql}"]).fetchall()
+    tree = json.loads(rows[0][0]) if rows else {"error": True}
+    if tree.get("error"):
+        if tree.get("error_type") == "parser":
+            raise RecipeError(f"{where}: Parser Error: {tree.get('error_message', 'invalid SQL')}")
+        raise RecipeError(
+            f"{where}: expected one SQL expression over the earlier columns, not a statement"
+        )
+    statements = tree.get("statements", [])
+    if len(statements) != 1:
+        raise RecipeError(f"{where}: expected one SQL expression, got {len(statements)} statements")
+    node = statements[0].get("node", {})
+    select_list = node.get("select_list", [])
+    is_plain_select = (
+        node.get("type") == "SELECT_NODE"
+        and not node.get("modifiers")
+        and not node.get("cte_map", {}).get("map")
+        and node.get("from_table", {}).get("type") == "EMPTY"
+        and not node.get("group_expressions")
+        and not node.get("group_sets")
+        and all(node.get(key) is None for key in ("where_clause", "having", "qualify", "sample"))
+    )
+    if not is_plain_select:
+        raise RecipeError(
+            f"{where}: expected one SQL expression over the earlier columns, not a query "
+            "(no FROM, WHERE, GROUP BY, ORDER BY or LIMIT)"
+        )
+    if len(select_list) != 1:
+        raise RecipeError(f"{where}: returns {len(select_list)} columns; write one expression")
+    if select_list[0].get("alias"):
+        raise RecipeError(
+            f"{where}: drop the alias {select_list[0]['alias']!r}; the column is named by name"
+        )
+    volatile = _volatile_functions(con)
+    columns = {name.lower() for name in earlier}
+    for item in _walk(select_list[0]):
+        name = item.get("function_name")
+        refs = item.get("column_names") if item.get("class") == "COLUMN_REF" else None
+        if isinstance(refs, list) and len(refs) == 1 and str(refs[0]).lower() not in columns:
+            name = refs[0]  # current_date and friends parse as column references
+            if str(name).lower() not in volatile | _CLOCK_KEYWORDS:
+                continue
+        if isinstance(name, str) and name.lower() in volatile | _CLOCK_KEYWORDS:
+            raise RecipeError(
+                f"{where}: {name}() gives different values on every build; draw the randomness "
+                "in a typed column (uniform, bernoulli...) and use that column instead"
+            )
+        if item.get("sample"):
+            raise RecipeError(
+                f"{where}: USING SAMPLE gives different rows on every build; remove it"
+            )
+
+
+def _walk(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+
+
+def _volatile_functions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Functions whose result is not fixed by their arguments (random(), now(), nextval()...)."""
+    global _VOLATILE
+    if _VOLATILE is None:
+        rows = con.execute(
+            "SELECT DISTINCT lower(function_name) FROM duckdb_functions() "
+            "WHERE stability IS NOT NULL AND stability <> 'CONSISTENT'"
+        ).fetchall()
+        _VOLATILE = frozenset(name for (name,) in rows) | _ALWAYS_VOLATILE
+    return _VOLATILE
+
+
+_VOLATILE: frozenset[str] | None = None
+_CLOCK_KEYWORDS = frozenset(
+    {"current_date", "current_time", "current_timestamp", "localtime", "localtimestamp"}
+)
+_ALWAYS_VOLATILE = frozenset(
+    {"random", "setseed", "uuid", "uuidv4", "uuidv7", "gen_random_uuid", "now", "nextval"}
+)
+_MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+_OWN_COLUMN = re.compile(r'Column "[^"]+" referenced that exists in the SELECT clause')
+
+
+def _duckdb_message(exc: Exception, earlier: list[str], declared: Sequence[str], name: str) -> str:
+    """DuckDB's first line, or a clearer one for the mistakes recipes make most."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    missing = _MISSING_COLUMN.search(first)
+    if missing:
+        wanted = missing.group(1)
+        available = ", ".join(earlier) if earlier else "none (this is the first column)"
+        message = f'Referenced column "{wanted}" not found; expected one of {available}'
+        later = [d for d in declared if d.lower() == wanted.lower() and d not in earlier]
+        if later and later[0].lower() == name.lower():
+            message += "; an expression cannot use its own column"
+        elif later:
+            message += f"; {later[0]!r} is declared after this column, so move it up"
+        return message
+    if _OWN_COLUMN.search(first):
+        return f'Referenced column "{name}" is this column; an expression cannot use its own column'
+    if f'"{ROW_COLUMN}"' in first and "GROUP BY" in first:
+        return (
+            "an aggregate gives one value for the whole column; use it as a window to repeat "
+            "it on every row, e.g. avg(amount) OVER ()"
+        )
+    return first

@@ -1,0 +1,173 @@
+"""`materialize` writes data/<name>/ exactly as DESIGN.md lists, deterministically and atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from registry import Registry
+from registry._hashing import sha256_file
+from registry.errors import RecipeError
+from registry.materialize import split_frame
+
+
+def test_materialize_writes_the_dataset_layout(registry_root: Path, make_sampler_recipe) -> None:
+    recipe = make_sampler_recipe("txns", rows=400)
+    result = Registry(registry_root).materialize(recipe)
+    folder = registry_root / "data" / "txns"
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert files == [
+        "README.md",
+        "data/test-00000-of-00001.parquet",
+        "data/train-00000-of-00001.parquet",
+        "manifest.json",
+        "quality.json",
+        "recipe.yaml",
+    ]
+    assert (folder / "recipe.yaml").read_bytes() == recipe.read_bytes()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["splits"] == {"train": 320, "test": 80}
+    assert manifest["generation_depth"] == 0
+    assert manifest["content_hash"] == result.content_hash
+    for relpath, digest in manifest["files"].items():
+        assert sha256_file(folder / relpath) == digest
+    assert (registry_root / "cards" / "txns.md").read_text() == (folder / "README.md").read_text()
+    metrics = json.loads((registry_root / "cards" / "txns.quality.json").read_text())
+    assert metrics == json.loads((folder / "quality.json").read_text())
+
+
+def test_materialize_same_recipe_twice_gives_same_content_hash(
+    registry_root: Path, make_sampler_recipe
+) -> None:
+    recipe = make_sampler_recipe("txns")
+    first = Registry(registry_root).materialize(recipe).content_hash
+    second = Registry(registry_root).materialize(recipe).content_hash
+    assert first == second
+    changed = make_sampler_recipe("txns", mean=4.0)
+    assert Registry(registry_root).materialize(changed).content_hash != first
+
+
+def test_card_front_matter_is_valid_hub_metadata(registry_root: Path, make_sampler_recipe) -> None:
+    from huggingface_hub import DatasetCard
+
+    Registry(registry_root).materialize(make_sampler_recipe("txns", rows=2000))
+    card = DatasetCard.load(registry_root / "data" / "txns" / "README.md")
+    data = card.data.to_dict()
+    assert data["license"] == "cc0-1.0"
+    assert data["size_categories"] == ["1K<n<10K"]
+    assert "synthetic" in data["tags"]
+    assert data["configs"][0]["data_files"] == [
+        {"split": "train", "path": "data/train-*"},
+        {"split": "test", "path": "data/test-*"},
+    ]
+    features = {f["name"]: f["dtype"] for f in data["dataset_info"]["features"]}
+    assert features["amount"] == "float64" and features["hour"] == "int64"
+    assert {s["name"]: s["num_examples"] for s in data["dataset_info"]["splits"]} == {
+        "train": 1600,
+        "test": 400,
+    }
+
+
+def test_load_dataset_reads_the_folder_as_it_is(registry_root: Path, make_sampler_recipe) -> None:
+    import datasets
+
+    Registry(registry_root).materialize(make_sampler_recipe("txns"))
+    loaded = datasets.load_dataset(str(registry_root / "data" / "txns"))
+    assert {name: split.num_rows for name, split in loaded.items()} == {"train": 320, "test": 80}
+    assert loaded["train"].column_names == ["id", "merchant", "amount", "hour", "is_fraud"]
+
+
+def test_split_frame_cuts_by_share_with_exact_total() -> None:
+    frame = pd.DataFrame({"x": range(101)})
+    parts = split_frame(frame, {"train": 0.7, "validation": 0.2, "test": 0.1})
+    assert {k: len(v) for k, v in parts.items()} == {"train": 71, "validation": 20, "test": 10}
+    assert pd.concat(parts.values())["x"].tolist() == list(range(101))
+
+
+def test_bad_expression_fails_and_leaves_previous_version(
+    registry_root: Path, make_sampler_recipe
+) -> None:
+    recipe = make_sampler_recipe("txns")
+    Registry(registry_root).materialize(recipe)
+    before = (registry_root / "data/txns/manifest.json").read_text()
+    recipe.write_text(recipe.read_text().replace("amount > 90", "amout > 90"))
+    with pytest.raises(RecipeError, match=r"txns\.yaml: generator\.columns\[4\].*amout") as info:
+        Registry(registry_root).materialize(recipe)
+    assert "\n" not in str(info.value)
+    assert (registry_root / "data/txns/manifest.json").read_text() == before
+    assert sorted(p.name for p in (registry_root / "data").iterdir()) == ["txns"]
+
+
+def test_failure_while_writing_leaves_previous_version(
+    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.cards
+
+    recipe = make_sampler_recipe("txns")
+    Registry(registry_root).materialize(recipe)
+    before = (registry_root / "data/txns/manifest.json").read_text()
+
+    def broken_card(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(registry.cards, "render_card", broken_card)
+    with pytest.raises(OSError, match="disk full"):
+        Registry(registry_root).materialize(make_sampler_recipe("txns", mean=5.0))
+    assert (registry_root / "data/txns/manifest.json").read_text() == before
+    assert sorted(p.name for p in (registry_root / "data").iterdir()) == ["txns"]
+
+
+@pytest.mark.slow
+def test_killed_materialization_leaves_previous_version(
+    registry_root: Path, make_sampler_recipe
+) -> None:
+    recipe = make_sampler_recipe("txns")
+    Registry(registry_root).materialize(recipe)
+    before = {
+        p.name: p.read_bytes() for p in (registry_root / "data/txns").iterdir() if p.is_file()
+    }
+    big = make_sampler_recipe("txns", rows=3_000_000)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "materialize", str(big)],
+        cwd=registry_root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    staging_seen = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not staging_seen:
+        staging_seen = any((registry_root / "data").glob(".txns.staging-*"))
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert staging_seen, "the build never reached its writing phase"
+    after = {p.name: p.read_bytes() for p in (registry_root / "data/txns").iterdir() if p.is_file()}
+    assert after == before
+    # The next build cleans up what the killed one left behind.
+    Registry(registry_root).materialize(make_sampler_recipe("txns", rows=100))
+    assert sorted(p.name for p in (registry_root / "data").iterdir()) == ["txns"]
+
+
+def test_new_recipe_scaffolds_valid_recipes_and_registers_stages(registry_root: Path) -> None:
+    reg = Registry(registry_root)
+    sampler = reg.new_recipe("fraud", kind="sampler")
+    sdv = reg.new_recipe("wine", kind="sdv")
+    assert [r.name for r in reg.validate()] == ["fraud", "wine"]
+    params = yaml.safe_load((registry_root / "params.yaml").read_text())
+    assert params["datasets"] == {
+        "fraud": {"seed": "recipes/fraud.yaml"},
+        "wine": {"seed": "recipes/wine.yaml"},
+    }
+    assert sampler.exists() and sdv.exists()
+    with pytest.raises(RecipeError, match="already exists"):
+        reg.new_recipe("fraud", kind="sampler")

@@ -1,0 +1,120 @@
+"""The spine end to end: a temp git+DVC registry, `dvc repro`, releases, loads from a clone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import registry
+from registry import Registry
+from registry.errors import IntegrityError, ReleaseError
+from tests.conftest import build_and_commit, commit_all, run
+
+
+def shards(folder: Path, split: str) -> pd.DataFrame:
+    files = sorted((folder / "data").glob(f"{split}-*.parquet"))
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+@pytest.mark.slow
+def test_two_releases_load_from_a_second_clone(registry_with_two_versions: Path, tmp_path: Path):
+    root = registry_with_two_versions
+    tags = run(root, "git", "tag", "--list").stdout.split()
+    assert tags == ["txns@1.0.0", "txns@1.1.0"]
+
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(root), str(clone))
+    first = registry.load("txns@1.0.0", repo=clone)
+    second = registry.load("txns@1.1.0", repo=clone)
+    latest = registry.load("txns", repo=clone)
+
+    assert set(first) == {"train", "test"}
+    assert first["train"].num_rows == 320 and first["test"].num_rows == 80
+    assert first["train"]["amount"] != second["train"]["amount"]
+    assert latest["train"]["amount"] == second["train"]["amount"]
+    for spec, loaded in [("txns@1.0.0", first), ("txns@1.1.0", second)]:
+        version = registry.resolve(spec, repo=clone)
+        folder = Registry(clone).fetch(version)
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["content_hash"] == version.content_hash
+        assert manifest["version"] == spec.split("@")[1]
+        expected = shards(folder, "train")
+        assert loaded["train"].to_pandas()["amount"].tolist() == expected["amount"].tolist()
+
+
+@pytest.mark.slow
+def test_load_reads_workspace_and_matches_load_dataset(registry_with_two_versions: Path):
+    import datasets
+
+    root = registry_with_two_versions
+    loaded = Registry(root).load("txns@1.1.0")
+    direct = datasets.load_dataset(str(root / "data" / "txns"))
+    assert loaded["test"].to_pandas().equals(direct["test"].to_pandas())
+    assert Registry(root).fetch(Registry(root).resolve("txns@1.1.0")) == root / "data" / "txns"
+
+
+@pytest.mark.slow
+def test_release_again_with_same_content_is_a_no_op(registry_with_two_versions: Path):
+    again = Registry(registry_with_two_versions).release("txns")
+    assert again.tag == "txns@1.1.0"
+    tags = run(registry_with_two_versions, "git", "tag", "--list").stdout.split()
+    assert tags == ["txns@1.0.0", "txns@1.1.0"]
+
+
+@pytest.mark.slow
+def test_release_refuses_changed_content_under_an_existing_version(
+    registry_with_two_versions: Path, make_sampler_recipe
+):
+    make_sampler_recipe("txns", version="1.1.0", mean=5.5)
+    build_and_commit(registry_with_two_versions, "same version, other content")
+    with pytest.raises(ReleaseError, match=r"txns@1\.1\.0 is already released with other content"):
+        Registry(registry_with_two_versions).release("txns")
+
+
+@pytest.mark.slow
+def test_release_refuses_uncommitted_recipe_and_lock(registry_root: Path, make_sampler_recipe):
+    make_sampler_recipe("txns")
+    run(registry_root, "dvc", "repro")
+    with pytest.raises(ReleaseError, match="not committed"):
+        Registry(registry_root).release("txns")
+    commit_all(registry_root, "build")
+    make_sampler_recipe("txns", rows=500)
+    with pytest.raises(ReleaseError, match=r"recipes/txns\.yaml has uncommitted changes"):
+        Registry(registry_root).release("txns")
+
+
+@pytest.mark.slow
+def test_release_refuses_workspace_data_that_differs_from_dvc_lock(
+    registry_root: Path, make_sampler_recipe
+):
+    make_sampler_recipe("txns")
+    build_and_commit(registry_root, "build")
+    (registry_root / "data" / "txns" / "data" / "test-00000-of-00001.parquet").unlink()
+    with pytest.raises(ReleaseError, match=r"data/txns does not match dvc\.lock"):
+        Registry(registry_root).release("txns")
+
+
+@pytest.mark.slow
+def test_load_refuses_bytes_that_differ_from_the_manifest(registry_with_two_versions: Path):
+    root = registry_with_two_versions
+    card = root / "data" / "txns" / "README.md"
+    card.chmod(0o644)
+    card.write_text(card.read_text() + "tampered\n")
+    with pytest.raises(IntegrityError, match=r"README\.md does not match its sha256"):
+        Registry(root).load("txns@1.1.0")
+
+
+@pytest.mark.slow
+def test_dvc_repro_rebuilds_only_the_recipe_that_changed(registry_root: Path, make_sampler_recipe):
+    make_sampler_recipe("alpha")
+    make_sampler_recipe("beta")
+    build_and_commit(registry_root, "two recipes")
+    make_sampler_recipe("beta", rows=500)
+    output = run(registry_root, "dvc", "repro").stdout
+    assert "Running stage 'materialize@beta'" in output
+    assert "Running stage 'materialize@alpha'" not in output
+    assert "Stage 'materialize@alpha' didn't change, skipping" in output
+    assert json.loads((registry_root / "data/beta/manifest.json").read_text())["rows"] == 500
