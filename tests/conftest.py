@@ -27,7 +27,9 @@ generator:
     - {{name: merchant, type: category, values: {{grocery: 0.5, travel: 0.2, online: 0.3}}}}
     - {{name: amount, type: lognormal, mean: {mean}, sigma: 1.0}}
     - {{name: hour, type: uniform, low: 0, high: 23, dtype: int}}
-    - {{name: is_fraud, type: expression, sql: "CASE WHEN amount > 90 AND hour < 5 THEN 1 ELSE 0 END"}}
+    - name: is_fraud
+      type: expression
+      sql: "CASE WHEN amount > 90 AND hour < 5 THEN 1 ELSE 0 END"
 rows: {rows}
 splits: {{train: 0.8, test: 0.2}}
 random_seed: 3

@@ -1,4 +1,4 @@
-"""`materialize` writes data/<name>/ exactly as DESIGN.md lists, deterministically and atomically."""
+"""`materialize` writes data/<name>/ as DESIGN.md lists it, deterministically and atomically."""
 
 from __future__ import annotations
 
