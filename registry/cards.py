@@ -86,7 +86,7 @@ def render_card(
         f"---\n{meta}---\n",
         f"# {title} {recipe.version}\n",
         f"{recipe.description}\n" if recipe.description else "",
-        "Synthetic data made by [Phantom](https://github.com/) from the recipe below. "
+        "Synthetic data made by Phantom from the recipe below. "
         "Every row was generated; none is a record of a real person or event.\n",
         _usage(recipe),
         _provenance(recipe, seed, generation_depth),
@@ -129,7 +129,9 @@ def _provenance(recipe: Recipe, seed: Any | None, depth: int) -> str:
     ]
     if seed is not None:
         lines += [
-            f"| seed | `{seed.source}` ({seed.origin}) |",
+            f"| seed | `{seed.source}`"
+            + (f" ({seed.origin})" if seed.origin != seed.source else "")
+            + " |",
             f"| seed sha256 | `{seed.sha256}` |",
             f"| seed rows | {len(seed.train):,} train, {len(seed.holdout):,} held out |",
         ]

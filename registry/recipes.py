@@ -472,12 +472,32 @@ def load_recipe(path: Path | str) -> Recipe:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise RecipeError(f"{path}: {where}{problem}") from exc
+    _refuse_unquoted_dates(data, source=path)
     recipe = parse_recipe(data, source=path)
     if path.suffix in {".yaml", ".yml"} and path.stem != recipe.name:
         raise RecipeError(
             f"{path}: name: {recipe.name!r} should match the file name; rename one of them"
         )
     return recipe
+
+
+def _refuse_unquoted_dates(data: Any, *, source: Path, loc: str = "") -> None:
+    """YAML reads ``2025-01-01`` as a date, which DVC cannot record as a param: ask for quotes."""
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        where = f"{loc}[{key}]" if isinstance(key, int) else f"{loc}.{key}" if loc else str(key)
+        if isinstance(value, dt.date):
+            raise RecipeError(
+                f"{source}: {where}: quote the date, e.g. '{value.isoformat()}'; DVC records "
+                "recipe fields as params and cannot store YAML dates"
+            )
+        _refuse_unquoted_dates(value, source=source, loc=where)
 
 
 def recipe_json_schema() -> dict[str, Any]:

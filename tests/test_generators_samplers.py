@@ -361,6 +361,21 @@ def test_faker_columns_are_deterministic_and_seed_dependent():
     assert not faker_frame(rows=300)["name"].equals(faker_frame(rows=300, random_seed=8)["name"])
 
 
+def test_faker_column_does_not_depend_on_fields_drawn_before_it():
+    from registry.generators.samplers import _faker_words
+
+    column = {"name": "street", "type": "faker", "field": "street_address", "locale": "cs_CZ"}
+    _faker_words.cache_clear()
+    alone = sample(column, rows=500)
+    _faker_words.cache_clear()
+    others = [
+        {"name": f"other_{f}", "type": "faker", "field": f, "locale": "cs_CZ"}
+        for f in ("city", "name", "company")
+    ]
+    after_others = sample(*others, column, rows=500)
+    pd.testing.assert_series_equal(alone["street"], after_others["street"])
+
+
 def test_faker_accepts_a_dashed_locale():
     frame = sample({"name": "city", "type": "faker", "field": "city", "locale": "de-DE"}, rows=50)
     assert frame["city"].str.len().gt(0).all()
@@ -539,6 +554,15 @@ def test_expression_may_use_a_column_named_like_a_clock_keyword():
         rows=100,
     )
     assert frame["day"].tolist() == frame["current_date"].dt.day.tolist()
+
+
+def test_expression_column_may_come_first_and_be_constant():
+    frame = sample(
+        {"name": "one", "type": "expression", "sql": "1"},
+        {"name": "x", "type": "gaussian"},
+        rows=7,
+    )
+    assert frame["one"].tolist() == [1] * 7
 
 
 def test_expression_scalar_subquery_over_frame_is_allowed():

@@ -37,6 +37,7 @@ import json
 import math
 import re
 import string
+import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -176,8 +177,7 @@ def _draw(column: SamplerColumn, rows: int, rng: np.random.Generator, *, path: s
         return _datetimes(column, rows, rng)
     if isinstance(column, FakerColumn):
         words = _faker_words(_faker_locale(column.locale, path))
-        # to_pandas shares one str object among equal values: fast, and light on memory.
-        return words.field(column.field, rows, rng).to_pandas().to_numpy()
+        return words.field(column.field, rows, rng).to_numpy(zero_copy_only=False)
     raise GeneratorError(f"{path}: no sampler for column type {column.type!r}")  # pragma: no cover
 
 
@@ -303,8 +303,11 @@ class _FakerWords:
         self.locale = locale
         self.faker = faker.Faker(locale)
         self.generator = self.faker.factories[0]
-        self._sources: dict[tuple[str, bool], _Source] = {}
-        self._resolving: set[tuple[str, bool]] = set()
+        self._roots: dict[tuple[str, bool], _Source] = {}
+        self._pools: dict[tuple[str, bool], _Words] = {}
+        # Instances are shared (one per locale); resolution seeds and calls Faker, so one
+        # thread at a time. Drawing only reads the resolved sources.
+        self._lock = threading.RLock()
 
     def supports(self, field: str) -> bool:
         """Whether this locale's Faker has ``field`` (en_PH, for one, has no phone_number)."""
@@ -324,25 +327,46 @@ class _FakerWords:
 
     def draw(self, token: str, rows: int, rng: np.random.Generator, *, slug: bool = False) -> Any:
         """``rows`` values of ``token``; ``slug`` folds words to lower-case ASCII (user names)."""
-        return self._source(token, slug).draw(rows, rng)
+        key = (token, slug)
+        with self._lock:
+            if key not in self._roots:
+                # A fresh memo per field: where formats refer back to each other, the cut falls
+                # in the same place whichever fields were drawn before in this process.
+                self._roots[key] = self._resolve(token, slug, memo={}, stack=set())
+            source = self._roots[key]
+        return source.draw(rows, rng)
 
     # -- resolution --------------------------------------------------------------------------
 
-    def _source(self, token: str, slug: bool) -> _Source:
+    def _resolve(
+        self,
+        token: str,
+        slug: bool,
+        *,
+        memo: dict[tuple[str, bool], _Source],
+        stack: set[tuple[str, bool]],
+    ) -> _Source:
         key = (token, slug)
-        if key in self._sources:
-            return self._sources[key]
-        if key in self._resolving:  # a format that refers back to itself: use Faker's values
+        if key in memo:
+            return memo[key]
+        if key in stack:  # a format that refers back to itself: use Faker's own values
             return self._pool(token, slug)
-        self._resolving.add(key)
+        stack.add(key)
         try:
-            source = self._resolve(token, slug)
+            source = self._find(token, slug, memo=memo, stack=stack)
         finally:
-            self._resolving.discard(key)
-        self._sources[key] = source
+            stack.discard(key)
+        memo[key] = source
         return source
 
-    def _resolve(self, token: str, slug: bool) -> _Source:
+    def _find(
+        self,
+        token: str,
+        slug: bool,
+        *,
+        memo: dict[tuple[str, bool], _Source],
+        stack: set[tuple[str, bool]],
+    ) -> _Source:
         method = getattr(self.generator, token, None)
         if not callable(method):
             raise GeneratorError(
@@ -356,29 +380,31 @@ class _FakerWords:
                 return _Words(self._fold(values) if slug else values, weights)
         formats_name = self._MAIN_FORMATS.get(token, f"{token}_formats")
         formats = _format_list(_data_for(provider, token, formats_name))
-        if formats is not None:
-            patterns, weights = formats
-            return _Formats([self._parse(p, slug) for p in patterns], weights)
-        return self._pool(token, slug)
+        if formats is None:
+            return self._pool(token, slug)
+        patterns, weights = formats
+        parsed = []
+        for pattern in patterns:
+            pieces: list[_Piece] = []
+            for part in _TOKEN_SPLIT.split(pattern):
+                match = _TOKEN.fullmatch(part)
+                if match:
+                    inner = self._resolve(match.group(1), slug, memo=memo, stack=stack)
+                    pieces.append(_TokenPiece(inner))
+                elif part:
+                    pieces.extend(_literal_pieces(part, slug))
+            parsed.append(pieces)
+        return _Formats(parsed, weights)
 
-    def _pool(self, token: str, slug: bool) -> _Source:
-        method = getattr(self.generator, token)
-        self.generator.seed_instance(zlib.crc32(f"{self.locale}:{token}".encode()))
-        values = [str(method()) for _ in range(self.POOL_SIZE)]
-        return _Words(self._fold(values) if slug else values, None)
-
-    def _parse(self, pattern: str, slug: bool) -> list[_Piece]:
-        pieces: list[_Piece] = []
-        for part in _TOKEN_SPLIT.split(pattern):
-            if not part:
-                continue
-            match = _TOKEN.fullmatch(part)
-            if match:
-                # Resolved now, so that a format naming itself is caught by _source.
-                pieces.append(_TokenPiece(self._source(match.group(1), slug)))
-            else:
-                pieces.extend(_literal_pieces(part, slug))
-        return pieces
+    def _pool(self, token: str, slug: bool) -> _Words:
+        """``POOL_SIZE`` values from Faker itself, seeded by locale and token only."""
+        key = (token, slug)
+        if key not in self._pools:
+            method = getattr(self.generator, token)
+            self.generator.seed_instance(zlib.crc32(f"{self.locale}:{token}".encode()))
+            values = [str(method()) for _ in range(self.POOL_SIZE)]
+            self._pools[key] = _Words(self._fold(values) if slug else values, None)
+        return self._pools[key]
 
     def _fold(self, values: Sequence[str]) -> list[str]:
         """Faker's ASCII folding for user names, lower-cased, keeping ``[a-z0-9._-]``."""
@@ -483,7 +509,8 @@ class _Formats(_Source):
         if len(self.formats) == 1:
             return _fill(self.formats[0], rows, rng)
         which = _choose(len(self.formats), self.weights, rows, rng)
-        order = np.argsort(which, kind="stable")
+        # A stable sort of small integers is a radix sort in numpy: linear, and fast.
+        order = np.argsort(which.astype(np.uint16), kind="stable")
         counts = np.bincount(which, minlength=len(self.formats))
         chunks = [
             _fill(pieces, int(count), rng)
@@ -536,23 +563,35 @@ class _Literal(_Piece):
 
 
 class _Digits(_Piece):
-    """A run of ``#`` (0-9), ``%`` (1-9) and ``$`` (2-9): one integer draw per run of <= 18."""
+    """A run of ``#`` (0-9), ``%`` (1-9) and ``$`` (2-9), drawn as integers and zero-padded.
+
+    Consecutive ``#`` take one draw (``###`` is one integer below 1000); ``%`` and ``$`` one
+    draw each. Runs longer than 18 characters are split to stay within int64.
+    """
 
     def __init__(self, run: str) -> None:
-        self.lows = np.array([{"#": 0, "%": 1, "$": 2}[ch] for ch in run], dtype=np.int64)
+        self.chunks = [run[i : i + 18] for i in range(0, len(run), 18)]
 
     def draw(self, rows: int, rng: np.random.Generator) -> pa.Array:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         parts = []
-        for start in range(0, len(self.lows), 18):
-            lows = self.lows[start : start + 18]
-            digits = rng.integers(lows, 10, size=(rows, len(lows)))
-            number = digits @ (10 ** np.arange(len(lows) - 1, -1, -1, dtype=np.int64))
+        for chunk in self.chunks:
+            number = np.zeros(rows, dtype=np.int64)
+            for match in _DIGIT_GROUPS.finditer(chunk):
+                group = match.group()
+                if group[0] == "#":
+                    number = number * 10 ** len(group) + rng.integers(0, 10 ** len(group), rows)
+                else:
+                    number = number * 10 + rng.integers(_LOWEST_DIGIT[group], 10, rows)
             text = pc.cast(pa.array(number), pa.large_string())
-            parts.append(pc.utf8_lpad(text, width=len(lows), padding="0"))
+            parts.append(pc.utf8_lpad(text, width=len(chunk), padding="0"))
         return _join(parts, rows)
+
+
+_DIGIT_GROUPS = re.compile(r"#+|[%$]")
+_LOWEST_DIGIT = {"%": 1, "$": 2}
 
 
 class _Choice(_Piece):
