@@ -556,6 +556,17 @@ def test_expression_may_use_a_column_named_like_a_clock_keyword():
     assert frame["day"].tolist() == frame["current_date"].dt.day.tolist()
 
 
+def test_expression_may_raise_with_error_for_impossible_rows():
+    message = expression_error("CASE WHEN amount > 0 THEN error('amount is positive') END")
+    assert message.endswith("amount is positive")
+    frame = sample(
+        {"name": "amount", "type": "lognormal"},
+        {"name": "ok", "type": "expression", "sql": "CASE WHEN amount < 0 THEN error('no') END"},
+        rows=50,
+    )
+    assert frame["ok"].isna().all()
+
+
 def test_expression_column_may_come_first_and_be_constant():
     frame = sample(
         {"name": "one", "type": "expression", "sql": "1"},

@@ -171,3 +171,45 @@ def test_new_recipe_scaffolds_valid_recipes_and_registers_stages(registry_root: 
     assert sampler.exists() and sdv.exists()
     with pytest.raises(RecipeError, match="already exists"):
         reg.new_recipe("fraud", kind="sampler")
+
+
+def test_large_splits_are_sharded_and_still_load(
+    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datasets
+
+    import registry.materialize
+
+    monkeypatch.setattr(registry.materialize, "MAX_SHARD_ROWS", 150)
+    result = Registry(registry_root).materialize(make_sampler_recipe("txns", rows=400))
+    names = sorted(Path(p).name for p in result.manifest["files"] if p.endswith(".parquet"))
+    assert names == [
+        "test-00000-of-00001.parquet",
+        "train-00000-of-00003.parquet",
+        "train-00001-of-00003.parquet",
+        "train-00002-of-00003.parquet",
+    ]
+    loaded = datasets.load_dataset(str(result.path))
+    assert loaded["train"].num_rows == 320
+
+
+@pytest.mark.slow
+def test_sdv_recipe_materializes_deterministically(registry_root: Path) -> None:
+    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
+    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
+    recipe = registry_root / "recipes" / "pen.yaml"
+    recipe.write_text(
+        "name: pen\nversion: 1.0.0\n"
+        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+        "generator:\n  kind: sdv\n  model: gaussian_copula\n"
+        "  conditions: [{column: species, value: Chinstrap, fraction: 0.5}]\n"
+        "rows: 300\nrandom_seed: 5\ntarget: species\n"
+    )
+    first = Registry(registry_root).materialize(recipe)
+    second = Registry(registry_root).materialize(recipe)
+    assert first.content_hash == second.content_hash
+    frame = pd.read_parquet(first.path / "data" / "train-00000-of-00001.parquet")
+    assert (frame["species"] == "Chinstrap").mean() >= 0.45
+    fidelity = first.quality["fidelity"]
+    assert 0.6 < fidelity["column_shapes"] <= 1.0
+    assert fidelity["compared_with"] == "seed train part (275 rows)"

@@ -118,3 +118,34 @@ def test_dvc_repro_rebuilds_only_the_recipe_that_changed(registry_root: Path, ma
     assert "Running stage 'materialize@alpha'" not in output
     assert "Stage 'materialize@alpha' didn't change, skipping" in output
     assert json.loads((registry_root / "data/beta/manifest.json").read_text())["rows"] == 500
+
+
+@pytest.mark.slow
+def test_dvc_params_and_metrics_diff_work_between_release_tags(registry_with_two_versions: Path):
+    root = registry_with_two_versions
+    params = run(root, "dvc", "params", "diff", "txns@1.0.0", "txns@1.1.0", "--json").stdout
+    changed = json.loads(params)["recipes/txns.yaml"]
+    assert changed["version"] == {"old": "1.0.0", "new": "1.1.0"}
+    assert changed["generator.columns"]["old"] != changed["generator.columns"]["new"]
+    metrics = run(root, "dvc", "metrics", "diff", "txns@1.0.0", "txns@1.1.0", "--all", "--json")
+    assert "cards/txns.quality.json" in json.loads(metrics.stdout)
+
+
+@pytest.mark.slow
+def test_registry_seed_adds_one_generation(registry_with_two_versions: Path):
+    root = registry_with_two_versions
+    recipe = root / "recipes" / "txns-resynth.yaml"
+    recipe.write_text(
+        "name: txns-resynth\nversion: 1.0.0\n"
+        "seed: {source: 'registry:txns@1.0.0', holdout: 0.2}\n"
+        "generator: {kind: sdv, model: gaussian_copula}\n"
+        "rows: 200\nrandom_seed: 1\ntarget: is_fraud\n"
+    )
+    result = Registry(root).materialize(recipe)
+    assert result.manifest["generation_depth"] == 1
+    assert (
+        result.manifest["seed"]["sha256"] == registry.resolve("txns@1.0.0", repo=root).content_hash
+    )
+    card = (root / "cards" / "txns-resynth.md").read_text()
+    assert "| generation depth | 1 |" in card and "model collapse" in card
+    assert result.quality["fidelity"]["column_shapes"] > 0.5

@@ -724,18 +724,17 @@ def _check_expression(
         raise RecipeError(
             f"{where}: drop the alias {select_list[0]['alias']!r}; the column is named by name"
         )
-    volatile = _volatile_functions(con)
+    volatile = _volatile_functions(con) | _CLOCK_KEYWORDS
     columns = {name.lower() for name in earlier}
     for item in _walk(select_list[0]):
-        name = item.get("function_name")
+        call = item.get("function_name")
+        name = f"{call}()" if isinstance(call, str) else None
         refs = item.get("column_names") if item.get("class") == "COLUMN_REF" else None
         if isinstance(refs, list) and len(refs) == 1 and str(refs[0]).lower() not in columns:
-            name = refs[0]  # current_date and friends parse as column references
-            if str(name).lower() not in volatile | _CLOCK_KEYWORDS:
-                continue
-        if isinstance(name, str) and name.lower() in volatile | _CLOCK_KEYWORDS:
+            call = name = str(refs[0])  # current_date and friends parse as column references
+        if isinstance(call, str) and call.lower() in volatile:
             raise RecipeError(
-                f"{where}: {name}() gives different values on every build; draw the randomness "
+                f"{where}: {name} gives different values on every build; draw the randomness "
                 "in a typed column (uniform, bernoulli...) and use that column instead"
             )
         if item.get("sample"):
@@ -762,7 +761,7 @@ def _volatile_functions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
             "SELECT DISTINCT lower(function_name) FROM duckdb_functions() "
             "WHERE stability IS NOT NULL AND stability <> 'CONSISTENT'"
         ).fetchall()
-        _VOLATILE = frozenset(name for (name,) in rows) | _ALWAYS_VOLATILE
+        _VOLATILE = (frozenset(name for (name,) in rows) | _ALWAYS_VOLATILE) - _SETTLED
     return _VOLATILE
 
 
@@ -772,6 +771,18 @@ _CLOCK_KEYWORDS = frozenset(
 )
 _ALWAYS_VOLATILE = frozenset(
     {"random", "setseed", "uuid", "uuidv4", "uuidv7", "gen_random_uuid", "now", "nextval"}
+)
+# Not CONSISTENT to DuckDB, but fixed within one sandboxed build: allowed.
+_SETTLED = frozenset(
+    {
+        "error",
+        "current_setting",
+        "current_database",
+        "current_catalog",
+        "current_schema",
+        "current_schemas",
+        "in_search_path",
+    }
 )
 _MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
 _OWN_COLUMN = re.compile(r'Column "[^"]+" referenced that exists in the SELECT clause')

@@ -30,8 +30,8 @@ Determinism
     ``n``. Two fresh generators with the same config, seed and data give identical frames on
     the same machine and thread count. Everything runs on the CPU (``enable_gpu=False``).
 Threads
-    torch runs with :func:`torch_thread_count` threads, set for the duration of ``fit`` and
-    ``sample`` and restored afterwards.
+    torch, BLAS and OpenMP run with :func:`torch_thread_count` threads during ``fit`` and
+    ``sample`` (restored afterwards): ``OMP_NUM_THREADS`` when set, else half the cores.
 Conditions
     For each ``conditions[i]``, ``round(fraction * rows)`` rows are sampled with SDV's
     ``Condition`` and ``sample_from_conditions`` (natively for the copula, by reject sampling
@@ -50,7 +50,7 @@ import random
 import sys
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -87,11 +87,14 @@ GENERATED_SDTYPES = frozenset({"id", "unknown"})
 
 
 def torch_thread_count(environ: Mapping[str, str] | None = None) -> int:
-    """How many threads torch gets: ``OMP_NUM_THREADS`` when set, else min(cores, 4).
+    """How many threads torch and BLAS get: ``OMP_NUM_THREADS`` when set, else half the cores.
 
-    On a loaded 2-core machine torch's OpenMP threads spin-wait for each other (2 threads ran
-    10x slower than 1), so an explicit ``OMP_NUM_THREADS`` (tests and CI set 1) always wins;
-    otherwise the usable cores, capped at 4, since the small networks here gain nothing more.
+    On a loaded 2-core machine OpenMP threads spin-wait for each other: 2 threads ran 10x
+    slower than 1, and here a wine CTGAN took 49 s with 2 torch threads against 21 s with 1.
+    So an explicit ``OMP_NUM_THREADS`` (tests and CI set 1) always wins; otherwise half the
+    usable cores, at least 1 and at most 4 (the small networks here gain nothing beyond).
+    The count can change the neural models' low-order bits, so it is recorded with the
+    library versions.
     """
     environ = os.environ if environ is None else environ
     value = environ.get("OMP_NUM_THREADS", "").strip()
@@ -101,22 +104,33 @@ def torch_thread_count(environ: Mapping[str, str] | None = None) -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_TORCH_THREADS))
+    return max(1, min(cores // 2, MAX_TORCH_THREADS))
 
 
 @contextmanager
-def _torch_threads() -> Iterator[None]:
-    """Run the block with :func:`torch_thread_count` torch threads, then restore the count."""
+def _limited_threads() -> Iterator[None]:
+    """Run the block with :func:`torch_thread_count` threads for torch, BLAS and OpenMP.
+
+    torch's intra-op count is set and restored; NumPy/SciPy BLAS and OpenMP pools (used by
+    rdt's and scikit-learn's mixture models) are capped with threadpoolctl.
+    """
+    count = torch_thread_count()
     torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(torch_thread_count())
+    before = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(count)
     try:
-        yield
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # a scikit-learn dependency, so normally present
+        limits: Any = nullcontext()
+    else:
+        limits = threadpool_limits(limits=count)
+    try:
+        with limits:
+            yield
     finally:
-        torch.set_num_threads(before)
+        if torch is not None and before is not None:
+            torch.set_num_threads(before)
 
 
 @contextmanager
@@ -223,7 +237,7 @@ class SdvGenerator:
 
         with (
             _seeded(self.random_seed),
-            _torch_threads(),
+            _limited_threads(),
             _sdv_errors(f"{self._label} could not fit the seed"),
         ):
             synthesizer.fit({TABLE: frame})
@@ -246,7 +260,7 @@ class SdvGenerator:
         parts: list[pd.DataFrame] = []
         with (
             _seeded(self.random_seed),
-            _torch_threads(),
+            _limited_threads(),
             _sdv_errors(f"{self._label} could not sample"),
         ):
             from sdv.sampling import Condition
@@ -289,6 +303,9 @@ class SdvGenerator:
                 versions[name.lower()] = metadata.version(name)
             except metadata.PackageNotFoundError:
                 continue
+        if self.config.model in TORCH_MODELS:
+            # CTGAN's bits differ between 1 and 2 threads; record what decided them.
+            versions["torch_threads"] = str(torch_thread_count())
         return versions
 
     # --- helpers -----------------------------------------------------------------------------
