@@ -232,6 +232,8 @@ class DatetimeColumn(_Column):
 
     @model_validator(mode="after")
     def _ordered(self) -> DatetimeColumn:
+        if (self.start.tzinfo is None) != (self.end.tzinfo is None):
+            raise ValueError("expected start and end both with a time zone, or both without")
         if self.end < self.start:
             raise ValueError(f"expected end >= start, got start={self.start} end={self.end}")
         return self
