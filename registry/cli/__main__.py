@@ -1,0 +1,5 @@
+"""``python -m registry.cli``: the same as the ``phantom`` script."""
+
+from registry.cli import main
+
+main()

@@ -1,0 +1,79 @@
+"""Commands that make and release datasets: init, new, validate, materialize, release, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from registry.cli import _registry, _say, app
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder to make a registry.")] = Path("."),
+    remote: Annotated[
+        Path | None, typer.Option(help="DVC remote folder (default: under ~/.local/share).")
+    ] = None,
+) -> None:
+    """Make a folder a registry: git, DVC, a local remote, recipes/, cards/, dvc.yaml."""
+    from registry.core import Registry
+
+    registry = Registry.init(path, remote=remote)
+    from registry.store import configured_remote
+
+    typer.echo(f"registry ready at {registry.root} (DVC remote {configured_remote(registry.root)})")
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Dataset name: lowercase letters, digits, -.")],
+    kind: Annotated[str, typer.Option(help="sdv or sampler.")] = "sampler",
+) -> None:
+    """Scaffold recipes/NAME.yaml and register its DVC stage."""
+    path = _registry().new_recipe(name, kind=kind)
+    typer.echo(f"wrote {path}; edit it, then run 'dvc repro'")
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Recipes (default: all).")] = None,
+) -> None:
+    """Check recipes: fields, seed columns, SQL expressions, DVC stages."""
+    registry = _registry(paths[0].resolve().parent if paths else None)
+    for recipe in registry.validate(paths):
+        typer.echo(f"ok {recipe.spec}")
+
+
+@app.command()
+def materialize(
+    recipes: Annotated[list[Path], typer.Argument(help="Recipe files to build.")],
+) -> None:
+    """Build data/<name>/ from recipes (dvc repro runs this for each changed recipe)."""
+    for recipe_path in recipes:
+        registry = _registry(recipe_path.resolve().parent)
+        typer.echo(f"materializing {recipe_path}", err=True)
+        result = registry.materialize(recipe_path, progress=_say)
+        fidelity = (result.quality.get("fidelity") or {}).get("score")
+        score = f", fidelity {fidelity:.3f}" if fidelity is not None else ""
+        typer.echo(
+            f"wrote {result.path.relative_to(registry.root)}: {result.manifest['rows']:,} rows, "
+            f"{result.content_hash[:19]}…{score}"
+        )
+
+
+@app.command()
+def release(name: Annotated[str, typer.Argument(help="Dataset to release.")]) -> None:
+    """Tag NAME@VERSION and push its data to the DVC remote."""
+    version = _registry().release(name)
+    typer.echo(f"released {version.tag} ({version.content_hash[:19]}…)")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of recipes."""
+    from registry.recipes import recipe_json_schema
+
+    typer.echo(json.dumps(recipe_json_schema(), indent=2))
