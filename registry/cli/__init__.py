@@ -81,4 +81,3 @@ __all__ = ["app", "browse", "build", "main"]
 
 def main() -> None:
     app(prog_name="phantom")
-

@@ -51,8 +51,11 @@ import sys
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
+from functools import partial
 from importlib import metadata
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -166,6 +169,24 @@ def _sdv_errors(what: str) -> Iterator[None]:
         raise GeneratorError(f"{what}: {_one_line(exc)}") from exc
 
 
+@contextmanager
+def _quiet_sdv_progress() -> Iterator[None]:
+    """Silence the tqdm bar SDV's ``sample_from_conditions`` always draws on stderr.
+
+    Phantom's shells show their own progress. Only the name SDV's module uses is swapped,
+    for the duration of the block; if a later SDV moves it, the bar simply shows.
+    """
+    import sdv.single_table.base as sdv_base
+
+    module = getattr(sdv_base, "tqdm", None)
+    if module is None or not hasattr(module, "tqdm"):
+        yield
+        return
+    quiet = SimpleNamespace(tqdm=partial(module.tqdm, disable=True))
+    with patch.object(sdv_base, "tqdm", quiet):
+        yield
+
+
 def _one_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     text = " ".join(lines) if lines else type(exc).__name__
@@ -262,6 +283,7 @@ class SdvGenerator:
             _seeded(self.random_seed),
             _limited_threads(),
             _sdv_errors(f"{self._label} could not sample"),
+            _quiet_sdv_progress(),
         ):
             from sdv.sampling import Condition
 
