@@ -75,11 +75,16 @@ def render_card(
     *,
     splits: dict[str, dict[str, Any]],
     schema: Any,
-    quality: dict[str, Any],
+    quality: Any,
     seed: Any | None,
     generation_depth: int,
+    assets: str = "",
 ) -> str:
-    """The whole card as Markdown with YAML front matter."""
+    """The whole card as Markdown with YAML front matter.
+
+    ``quality`` is the version's QualityReport; ``assets`` prefixes the plot paths (the card
+    inside the dataset folder links ``plots/...``; the git-tracked copy in cards/ links back).
+    """
     meta = yaml.safe_dump(front_matter(recipe, splits=splits, schema=schema), sort_keys=False)
     title = recipe.card.pretty_name or recipe.name
     parts = [
@@ -92,7 +97,7 @@ def render_card(
         _provenance(recipe, seed, generation_depth),
         _splits_table(splits),
         _schema_table(schema),
-        _quality_section(quality),
+        _quality_section(quality, assets),
         "## Recipe\n\n```yaml\n"
         + yaml.safe_dump(recipe.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
         + "```\n",
@@ -157,26 +162,32 @@ def _schema_table(schema: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _quality_section(quality: dict[str, Any]) -> str:
-    fidelity = quality.get("fidelity")
-    if not fidelity:
-        return (
-            "## Quality\n\nNo seed, so no fidelity scores: the columns follow the distributions "
-            "the recipe declares.\n"
-        )
-    lines = [
-        "## Quality\n",
-        f"Fidelity against the {fidelity['compared_with']}; 1.0 is a perfect match.\n",
-        "| score | value |",
-        "|---|---:|",
-        f"| fidelity | {fidelity['score']:.3f} |",
-        f"| column shapes | {fidelity['column_shapes']:.3f} |",
-        f"| column pair trends | {_fmt(fidelity['column_pair_trends'])} |",
+def _quality_section(report: Any, assets: str) -> str:
+    lines = ["## Quality\n"]
+    if report.overall is not None:
+        lines.append(f"Overall **{report.overall:.0f}/100**.\n")
+    lines += ["| area | score | verdict | what it measures |", "|---|---:|---|---|"]
+    lines += [
+        f"| {name} | {area.score:.0f} | {area.verdict} | {area.summary} |"
+        for name, area in report.areas.items()
     ]
-    worst = fidelity.get("worst_columns") or []
-    if worst:
-        lines += ["", "Worst column shapes:", "", "| column | score |", "|---|---:|"]
-        lines += [f"| {name} | {fidelity['columns'][name]:.3f} |" for name in worst]
+    if report.holdout_rows:
+        lines.append(
+            f"\nCompared with {report.real_rows:,} real train rows; utility and privacy use "
+            f"{report.holdout_rows:,} real rows the generator never saw."
+        )
+    if report.gates:
+        lines += ["", "| gate | threshold | value | passed |", "|---|---:|---:|---|"]
+        lines += [
+            f"| {g.gate} ({g.source}) | {g.threshold:g} | {_fmt(g.value)} | "
+            f"{'yes' if g.passed else 'NO'} |"
+            for g in report.gates
+        ]
+    if report.worst_columns:
+        lines += ["", "Worst columns:", "", "| column | score | metric |", "|---|---:|---|"]
+        lines += [f"| {c.column} | {c.score:.3f} | {c.metric} |" for c in report.worst_columns]
+    for name, path in report.plots.items():
+        lines.append(f"\n![{name}]({assets}{path})")
     return "\n".join(lines) + "\n"
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from registry._files import atomic_write_text
 from registry._hashing import content_hash, sha256_bytes, sha256_file
+from registry.errors import QualityGateFailed
 from registry.recipes import Recipe, SdvGenerator, load_recipe
 from registry.validation import check_seed_columns, naming_recipe_file
 
@@ -31,6 +32,8 @@ MANIFEST = "manifest.json"
 QUALITY = "quality.json"
 CARD = "README.md"
 RECIPE_COPY = "recipe.yaml"
+PLOTS = "plots"
+FAILED_DIR = ".phantom/failed"
 
 Progress = Callable[[str], None]
 
@@ -86,26 +89,33 @@ def materialize(
         frame = generator.sample(recipe.rows)
 
     splits = split_frame(frame, recipe.splits)
-    say("scoring")
-    quality = score_dataset(recipe, frame, seed)
     depth = seed.generation_depth if seed is not None else 0
-
     data_dir = root / "data" / recipe.name
     staging = _fresh_staging(data_dir)
     try:
+        say("scoring")
+        report = score_dataset(recipe, frame, seed, plots_dir=staging / PLOTS)
+        quality_text = report.model_dump_json(indent=2) + "\n"
+        if not report.passed:
+            _keep_failed_report(root, recipe.name, quality_text)
+            lines = "".join(f"\n  {gate.describe()}" for gate in report.missed_gates)
+            raise QualityGateFailed(
+                f"{recipe_path}: {recipe.spec} missed {len(report.missed_gates)} quality "
+                f"gate(s), so nothing was written; the report is in "
+                f"{FAILED_DIR}/{recipe.name}.quality.json{lines}"
+            )
         say(f"writing {data_dir.relative_to(root)}")
         split_rows = write_shards(splits, staging / "data")
         (staging / RECIPE_COPY).write_bytes(recipe_path.read_bytes())
-        quality_text = json.dumps(quality, indent=2, sort_keys=True) + "\n"
         (staging / QUALITY).write_text(quality_text)
-        card = render_card(
-            recipe,
-            splits=split_rows,
-            schema=_arrow_schema(frame),
-            quality=quality,
-            seed=seed,
-            generation_depth=depth,
-        )
+        card_args = {
+            "splits": split_rows,
+            "schema": _arrow_schema(frame),
+            "quality": report,
+            "seed": seed,
+            "generation_depth": depth,
+        }
+        card = render_card(recipe, **card_args)
         (staging / CARD).write_text(card)
         manifest = build_manifest(
             staging,
@@ -124,9 +134,18 @@ def materialize(
         raise
     cards_dir = root / "cards"
     cards_dir.mkdir(exist_ok=True)
-    atomic_write_text(cards_dir / f"{recipe.name}.md", card)
+    git_card = render_card(recipe, **card_args, assets=f"../data/{recipe.name}/")
+    atomic_write_text(cards_dir / f"{recipe.name}.md", git_card)
     atomic_write_text(cards_dir / f"{recipe.name}.quality.json", quality_text)
-    return MaterializeResult(data_dir, manifest, quality)
+    (root / FAILED_DIR / f"{recipe.name}.quality.json").unlink(missing_ok=True)
+    return MaterializeResult(data_dir, manifest, json.loads(quality_text))
+
+
+def _keep_failed_report(root: Path, name: str, text: str) -> None:
+    """A build that missed its gates writes nothing to data/; its report goes where users look."""
+    folder = root / FAILED_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / f"{name}.quality.json", text)
 
 
 def describe_generator(recipe: Recipe) -> str:

@@ -325,6 +325,9 @@ class QualityGates(_Model):
     max_detection_auc: float | None = Field(None, ge=0.5, le=1.0)
     max_dcr_share: float | None = Field(None, ge=0.0, le=1.0)
     max_exact_copies: int | None = Field(None, ge=0)
+    max_exact_copy_excess: float | None = Field(
+        None, ge=0.0, le=1.0, description="Share of rows copying train rows beyond the natural rate"
+    )
     min_tstr_ratio: float | None = Field(None, ge=0.0)
     max_generation_depth: int | None = Field(None, ge=0)
 

@@ -1,53 +1,360 @@
-"""The quality report of one version: what ``quality.json``, DVC metrics and the card carry.
+"""The quality report of one synthetic table: what ``quality.json``, DVC metrics, the card and
+``phantom score`` carry.
 
-This issue's report holds fidelity (column shapes and column pair trends, as SDMetrics'
-QualityReport defines them) against the seed's train part. Utility, privacy, detection,
-sampler conformance and gates plug in here as their own sections.
+Each score family lives in its own module (fidelity, accuracy, detection, utility, privacy,
+conformance, plots) and returns a pydantic model; this module runs them, rolls them up into
+0-100 area scores with a short verdict and an overall score, and checks the gates.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
-from registry.recipes import Recipe
+from registry.quality.gates import GateResult, evaluate_gates, missed
+from registry.recipes import QualityGates, Recipe, SamplerGenerator
 
-REPORT_FORMAT = 1
-WORST_COLUMNS = 5
+REPORT_FORMAT = 2
+WORST_COLUMNS = 6
+AREA_WEIGHTS = {"fidelity": 0.5, "utility": 0.25, "privacy": 0.25}
+HOLDOUT_SHARE = 0.2  # what `phantom score` keeps out of --real when no --holdout is given
 
 
-def score_dataset(recipe: Recipe, synthetic: pd.DataFrame, seed: Any | None) -> dict[str, Any]:
-    """Score a synthetic frame against the seed it learned from; returns a JSON-able dict.
+class AreaScore(BaseModel):
+    """A 0-100 score for one area with a verdict a reviewer can act on."""
 
-    Fidelity compares with the seed's train part (what the generator saw); a recipe without a
-    seed (a sampler) gets no fidelity section.
+    model_config = ConfigDict(frozen=True)
+
+    score: float
+    verdict: Literal["good", "fair", "poor"]
+    summary: str
+
+
+class ColumnDetail(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    score: float
+    metric: str
+
+
+class QualityReport(BaseModel):
+    """Every score of a version, the roll-up, and each gate's verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    format: int = REPORT_FORMAT
+    kind: Literal["tabular", "sampler"]
+    rows: int
+    real_rows: int | None = None
+    holdout_rows: int | None = None
+    holdout_source: str | None = None
+    generation_depth: int = 0
+    overall: float | None
+    areas: dict[str, AreaScore]
+    fidelity: dict[str, Any] | None = None
+    accuracy: dict[str, Any] | None = None
+    detection: dict[str, Any] | None = None
+    utility: dict[str, Any] | None = None
+    privacy: dict[str, Any] | None = None
+    conformance: dict[str, Any] | None = None
+    worst_columns: list[ColumnDetail] = []
+    plots: dict[str, str] = {}
+    gates: list[GateResult] = []
+
+    @property
+    def passed(self) -> bool:
+        return not missed(self.gates)
+
+    @property
+    def missed_gates(self) -> list[GateResult]:
+        return missed(self.gates)
+
+
+def verdict(score: float) -> Literal["good", "fair", "poor"]:
+    return "good" if score >= 80 else "fair" if score >= 60 else "poor"
+
+
+def _area(score: float, summary: str) -> AreaScore:
+    score = round(max(0.0, min(100.0, score)), 1)
+    return AreaScore(score=score, verdict=verdict(score), summary=summary)
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+# --- tabular -----------------------------------------------------------------------------
+
+
+def score_tables(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    holdout: pd.DataFrame | None = None,
+    target: str | None = None,
+    gates: QualityGates | None = None,
+    generation_depth: int = 0,
+    random_seed: int = 0,
+    plots_dir: Path | None = None,
+) -> QualityReport:
+    """Score ``synthetic`` against the ``real`` rows it learned from and a real ``holdout``.
+
+    Without a holdout, ``HOLDOUT_SHARE`` of ``real`` is kept out (deterministically) so that
+    privacy and utility still compare against unseen real rows. Returns the report with
+    every gate's verdict; it raises nothing for missed gates (callers decide).
     """
-    report: dict[str, Any] = {
-        "format": REPORT_FORMAT,
-        "rows": len(synthetic),
-        "generation_depth": seed.generation_depth if seed is not None else 0,
-        "fidelity": None,
-    }
-    if seed is not None:
-        from registry.quality.fidelity import score_fidelity
+    from registry.quality.accuracy import score_accuracy
+    from registry.quality.detection import score_detection
+    from registry.quality.fidelity import column_kinds, score_fidelity
+    from registry.quality.privacy import score_privacy
+    from registry.quality.utility import score_utility
 
-        fidelity = score_fidelity(seed.train, synthetic)
-        columns = {
-            name: round(col.score, 4)
-            for name, col in fidelity.columns.items()
-            if col.score is not None
-        }
-        report["fidelity"] = {
-            "score": _round(fidelity.score),
-            "column_shapes": _round(fidelity.column_shapes),
-            "column_pair_trends": _round(fidelity.column_pair_trends),
-            "columns": columns,
-            "worst_columns": sorted(columns, key=columns.__getitem__)[:WORST_COLUMNS],
-            "compared_with": f"seed train part ({len(seed.train):,} rows)",
-        }
-    return report
+    holdout_source = "given"
+    if holdout is None or len(holdout) == 0:
+        real, holdout = _split(real, random_seed)
+        holdout_source = f"{HOLDOUT_SHARE:.0%} of the real rows, kept out by Phantom"
+    kinds = column_kinds(real)
+    fidelity = score_fidelity(real, synthetic, kinds=kinds)
+    accuracy = score_accuracy(real, synthetic, holdout, kinds=kinds)
+    detection = score_detection(real, synthetic, random_seed=random_seed)
+    privacy = score_privacy(real, holdout, synthetic, kinds=kinds)
+    utility = (
+        score_utility(real, holdout, synthetic, target=target, random_seed=random_seed)
+        if target
+        else None
+    )
+
+    areas = {
+        "fidelity": _area(
+            100
+            * (
+                _mean(
+                    [
+                        fidelity.column_shapes,
+                        fidelity.column_pair_trends,
+                        accuracy.overall,
+                        detection.score,
+                    ]
+                )
+                or 0.0
+            ),
+            f"column shapes {_fmt(fidelity.column_shapes)}, pair trends "
+            f"{_fmt(fidelity.column_pair_trends)}, accuracy {_fmt(accuracy.overall)} "
+            f"(holdout ceiling {_fmt(accuracy.overall_ceiling)}), detection AUC "
+            f"{_fmt(detection.auc)} (0.5 ideal)",
+        ),
+        "privacy": _privacy_area(privacy),
+    }
+    if utility is not None and utility.tstr_ratio is not None:
+        areas["utility"] = _area(
+            100 * min(1.0, max(0.0, utility.tstr_ratio)),
+            f"train-synthetic-test-real {utility.metric} {_fmt(utility.tstr)} vs "
+            f"train-real-test-real {_fmt(utility.trtr)} (ratio {_fmt(utility.tstr_ratio)})",
+        )
+    worst = _worst_columns(fidelity, accuracy)
+    plots = (
+        _plots(real, synthetic, plots_dir, [c.column for c in worst], kinds)
+        if plots_dir is not None
+        else {}
+    )
+    return _finish(
+        kind="tabular",
+        synthetic=synthetic,
+        gates=gates,
+        areas=areas,
+        generation_depth=generation_depth,
+        real_rows=len(real),
+        holdout_rows=len(holdout),
+        holdout_source=holdout_source,
+        fidelity=_summarize_fidelity(fidelity),
+        accuracy=accuracy.model_dump(mode="json"),
+        detection=detection.model_dump(mode="json"),
+        privacy=privacy.model_dump(mode="json"),
+        utility=utility.model_dump(mode="json") if utility is not None else None,
+        worst_columns=worst,
+        plots=plots,
+    )
+
+
+def _split(real: pd.DataFrame, random_seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import numpy as np
+
+    order = np.random.default_rng(random_seed).permutation(len(real))
+    cut = len(real) - max(1, round(HOLDOUT_SHARE * len(real)))
+    return (
+        real.iloc[order[:cut]].reset_index(drop=True),
+        real.iloc[order[cut:]].reset_index(drop=True),
+    )
+
+
+def _privacy_area(privacy: Any) -> AreaScore:
+    share = privacy.dcr_share
+    dcr_term = 1.0 if share is None else 1.0 - 2.0 * max(0.0, share - 0.5)
+    natural = privacy.natural_copy_share or 0.0
+    excess = max(0.0, (privacy.exact_copy_share or 0.0) - natural)
+    copy_term = 1.0 - 10.0 * excess
+    return _area(
+        100 * max(0.0, min(dcr_term, copy_term)),
+        f"DCR share {_fmt(share)} (0.5 ideal: synthetic rows are no closer to train than to "
+        f"unseen rows), exact copies {privacy.exact_copies} "
+        f"({_fmt(100 * (privacy.exact_copy_share or 0.0), 2)}% vs natural "
+        f"{_fmt(100 * natural, 2)}%)",
+    )
+
+
+def _summarize_fidelity(fidelity: Any) -> dict[str, Any]:
+    columns = {
+        name: round(col.score, 4) for name, col in fidelity.columns.items() if col.score is not None
+    }
+    pairs = [p for p in fidelity.pairs if p.score is not None]
+    return {
+        "score": _round(fidelity.score),
+        "column_shapes": _round(fidelity.column_shapes),
+        "column_pair_trends": _round(fidelity.column_pair_trends),
+        "columns": columns,
+        "worst_pairs": [
+            {"columns": [p.column_a, p.column_b], "metric": p.metric, "score": round(p.score, 4)}
+            for p in sorted(pairs, key=lambda p: p.score)[:WORST_COLUMNS]
+        ],
+    }
+
+
+def _worst_columns(fidelity: Any, accuracy: Any) -> list[ColumnDetail]:
+    details = [
+        ColumnDetail(column=name, score=round(col.score, 4), metric=col.metric)
+        for name, col in fidelity.columns.items()
+        if col.score is not None
+    ]
+    return sorted(details, key=lambda d: (d.score, d.column))[:WORST_COLUMNS]
+
+
+def _plots(
+    real: pd.DataFrame | None,
+    synthetic: pd.DataFrame,
+    folder: Path,
+    columns: list[str],
+    kinds: Any,
+) -> dict[str, str]:
+    from registry.quality.plots import save_plots
+
+    saved = save_plots(real, synthetic, folder, columns=columns or None, kinds=kinds)
+    return {name: f"{folder.name}/{file}" for name, file in saved.items()}
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
+
+
+# --- samplers ------------------------------------------------------------------------------
+
+
+def score_sampler(
+    config: SamplerGenerator,
+    synthetic: pd.DataFrame,
+    *,
+    gates: QualityGates | None = None,
+    plots_dir: Path | None = None,
+) -> QualityReport:
+    """Score declared columns by how well they follow their declared distributions and SQL."""
+    from registry.quality.conformance import score_conformance
+
+    conformance = score_conformance(config, synthetic)
+    worst = [
+        ColumnDetail(column=name, score=round(col.score, 4), metric=col.test)
+        for name, col in conformance.columns.items()
+        if col.score is not None
+    ]
+    worst = sorted(worst, key=lambda d: (d.score, d.column))[:WORST_COLUMNS]
+    areas = {
+        "conformance": _area(
+            100 * conformance.score,
+            f"columns follow their declared distributions ({_fmt(conformance.score)}); "
+            f"worst: {', '.join(d.column for d in worst[:3])}",
+        )
+    }
+    plots = _plots(None, synthetic, plots_dir, [], None) if plots_dir is not None else {}
+    return _finish(
+        kind="sampler",
+        synthetic=synthetic,
+        gates=gates,
+        areas=areas,
+        generation_depth=0,
+        conformance=conformance.model_dump(mode="json"),
+        worst_columns=worst,
+        plots=plots,
+    )
+
+
+# --- roll-up --------------------------------------------------------------------------------
+
+
+def _finish(
+    *,
+    kind: Literal["tabular", "sampler"],
+    synthetic: pd.DataFrame,
+    gates: QualityGates | None,
+    areas: dict[str, AreaScore],
+    generation_depth: int,
+    **sections: Any,
+) -> QualityReport:
+    if kind == "sampler":
+        overall = areas["conformance"].score
+    else:
+        weights = {name: AREA_WEIGHTS[name] for name in areas}
+        total = sum(weights.values())
+        overall = round(sum(areas[n].score * w for n, w in weights.items()) / total, 1)
+    draft = QualityReport(
+        kind=kind,
+        rows=len(synthetic),
+        generation_depth=generation_depth,
+        overall=overall,
+        areas=areas,
+        **sections,
+    )
+    results = evaluate_gates(gate_values(draft), gates)
+    return draft.model_copy(update={"gates": results})
+
+
+def gate_values(report: QualityReport) -> dict[str, float | None]:
+    """The measured value behind each gate name."""
+    privacy = report.privacy or {}
+    natural = privacy.get("natural_copy_share") or 0.0
+    copy_share = privacy.get("exact_copy_share")
+    return {
+        "min_overall": report.overall,
+        "min_fidelity": report.areas["fidelity"].score if "fidelity" in report.areas else None,
+        "max_detection_auc": (report.detection or {}).get("auc"),
+        "max_dcr_share": privacy.get("dcr_share"),
+        "max_exact_copies": privacy.get("exact_copies"),
+        "max_exact_copy_excess": None if copy_share is None else max(0.0, copy_share - natural),
+        "min_tstr_ratio": (report.utility or {}).get("tstr_ratio"),
+        "max_generation_depth": float(report.generation_depth),
+    }
+
+
+def score_dataset(
+    recipe: Recipe, synthetic: pd.DataFrame, seed: Any | None, *, plots_dir: Path | None = None
+) -> QualityReport:
+    """The report ``materialize`` writes: a seeded recipe against its seed, a sampler alone."""
+    if seed is None:
+        assert isinstance(recipe.generator, SamplerGenerator)
+        return score_sampler(recipe.generator, synthetic, gates=recipe.quality, plots_dir=plots_dir)
+    return score_tables(
+        seed.train,
+        synthetic,
+        holdout=seed.holdout,
+        target=recipe.target,
+        gates=recipe.quality,
+        generation_depth=seed.generation_depth,
+        random_seed=recipe.random_seed,
+        plots_dir=plots_dir,
+    )
