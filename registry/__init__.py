@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os as _os
 from pathlib import Path as _Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from registry.core import Registry
 from registry.errors import (
     CatalogError,
     DatasetNotFound,
     GeneratorError,
+    InputError,
     IntegrityError,
     PhantomError,
     PublishError,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     import datasets
 
     from registry.materialize import MaterializeResult
+    from registry.quality.report import QualityReport
 
 __version__ = "0.1.0"
 
@@ -58,6 +60,27 @@ def load(spec: str, repo: str | _Path | None = None) -> datasets.DatasetDict:
     return open_source(repo).load(spec)
 
 
+def score(
+    real: Any,
+    synthetic: Any,
+    *,
+    holdout: Any = None,
+    target: str | None = None,
+    recipe: str | _os.PathLike[str] | None = None,
+    plots_dir: str | _os.PathLike[str] | None = None,
+) -> QualityReport:
+    """Score a synthetic table (frame or CSV/parquet path) against real data.
+
+    Returns the :class:`registry.quality.report.QualityReport` with every gate's verdict;
+    see :func:`registry.scoring.score`.
+    """
+    from registry.scoring import score as score_tables
+
+    return score_tables(
+        real, synthetic, holdout=holdout, target=target, recipe=recipe, plots_dir=plots_dir
+    )
+
+
 def materialize(recipe_path: str | _os.PathLike[str]) -> MaterializeResult:
     """Build ``data/<name>/`` from a recipe inside the registry that holds it."""
     path = _Path(recipe_path).resolve()
@@ -68,6 +91,7 @@ __all__ = [
     "CatalogError",
     "DatasetNotFound",
     "GeneratorError",
+    "InputError",
     "IntegrityError",
     "PhantomError",
     "PublishError",
@@ -86,4 +110,5 @@ __all__ = [
     "load_recipe",
     "materialize",
     "resolve",
+    "score",
 ]

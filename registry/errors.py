@@ -7,6 +7,7 @@ is a bug and is allowed to raise with a traceback.
     PhantomError
     ├── RecipeError(ValueError)         a recipe file is missing, malformed or invalid
     ├── SeedError(ValueError)           a recipe's seed cannot be read
+    ├── InputError(ValueError)          a data file given to a command cannot be read
     ├── GeneratorError                  a generator failed to fit or sample
     ├── DatasetNotFound(LookupError)    no dataset or version matches a spec
     ├── VersionSpecError(ValueError)    a spec string does not follow the grammar
@@ -36,6 +37,10 @@ class RecipeError(PhantomError, ValueError):
 
 class SeedError(PhantomError, ValueError):
     """A recipe's seed source cannot be found or read."""
+
+
+class InputError(PhantomError, ValueError):
+    """A data file given to a command (``phantom score --real x.csv``) cannot be read."""
 
 
 class GeneratorError(PhantomError):

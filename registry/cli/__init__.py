@@ -74,9 +74,9 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
 
 
 # Commands register themselves on `app` when their module is imported.
-from registry.cli import browse, build  # noqa: E402
+from registry.cli import browse, build, quality  # noqa: E402
 
-__all__ = ["app", "browse", "build", "main"]
+__all__ = ["app", "browse", "build", "main", "quality"]
 
 
 def main() -> None:
