@@ -271,15 +271,7 @@ def build_manifest(
         "splits": {name: info["rows"] for name, info in split_rows.items()},
         "columns": [{"name": f.name, "type": str(f.type)} for f in schema],
         "recipe_sha256": sha256_bytes(recipe_path.read_bytes()),
-        "seed": None
-        if seed is None
-        else {
-            "source": seed.source,
-            "sha256": seed.sha256,
-            "origin": seed.origin,
-            "train_rows": len(seed.train),
-            "holdout_rows": len(seed.holdout),
-        },
+        "seed": None if seed is None else seed.manifest_entry(),
         "generator": recipe.generator.model_dump(mode="json", include={"kind", "model"}),
         "random_seed": recipe.random_seed,
         "generation_depth": seed.generation_depth if seed is not None else 0,

@@ -85,8 +85,9 @@ MAX_TORCH_THREADS = 4
 # A name-typed string column is a category when its distinct values are at most this share
 # of its non-null rows; above it, it is an identifier or PII and SDV generates fresh values.
 CATEGORY_SHARE = 0.5
-# sdtypes whose values SDV generates instead of learning (they cannot be conditioned on).
-GENERATED_SDTYPES = frozenset({"id", "unknown"})
+# sdtypes SDV learns from the data; others (id, unknown, email, ...) it generates fresh, so
+# they cannot be conditioned on.
+MODELLED_SDTYPES = frozenset({"numerical", "categorical", "datetime", "boolean", "ordinal"})
 
 
 def torch_thread_count(environ: Mapping[str, str] | None = None) -> int:
@@ -232,7 +233,7 @@ class SdvGenerator:
             detected = Metadata.detect_from_dataframes({TABLE: frame}, infer_keys=None)
         self.sdtypes, primary_key = column_sdtypes(frame, detected.tables[TABLE].columns)
         for i, (column, _value, _fraction) in enumerate(self._conditions):
-            if self.sdtypes[str(column)] in GENERATED_SDTYPES or column == primary_key:
+            if self.sdtypes[str(column)] not in MODELLED_SDTYPES:
                 raise RecipeError(
                     f"generator.conditions[{i}].column: {column!r} is an identifier or personal "
                     "data that SDV generates fresh, so it cannot be conditioned on; "
@@ -254,6 +255,7 @@ class SdvGenerator:
                 detected.set_primary_key(primary_key, table_name=TABLE)
             cls = getattr(sdv.single_table, SYNTHESIZERS[self.config.model])
             params = {**self.config.params, **FIXED_PARAMS[self.config.model]}
+            self._check_distributions(sdv.single_table.GaussianCopulaSynthesizer)
             synthesizer = cls(detected, **params)
 
         with (
@@ -353,6 +355,20 @@ class SdvGenerator:
             checked.append((column, value, condition.fraction))
         return checked
 
+    def _check_distributions(self, copula: Any) -> None:
+        """Name the valid choices when a distribution param is unknown (SDV only says no)."""
+        known = list(getattr(copula, "_DISTRIBUTIONS", {}))
+        params = self.config.params
+        named = [params.get("default_distribution")]
+        if isinstance(params.get("numerical_distributions"), dict):
+            named += list(params["numerical_distributions"].values())
+        for name in named:
+            if known and name is not None and name not in known:
+                raise GeneratorError(
+                    f"{self._label} rejected its params: unknown distribution {name!r}; "
+                    f"expected one of {', '.join(known)}"
+                )
+
     def _like_seed(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The seed's columns in its order, cast back to its dtypes where values allow."""
         frame.columns = [_find_column_in(self._columns, c) for c in frame.columns]
@@ -406,7 +422,7 @@ def column_sdtypes(
 
 
 def _column_kwargs(sdtype: str) -> dict[str, Any]:
-    if sdtype in {"id", "numerical", "categorical", "datetime", "boolean", "ordinal"}:
+    if sdtype in MODELLED_SDTYPES or sdtype == "id":
         return {"sdtype": sdtype}
     return {"sdtype": sdtype, "pii": True}
 
