@@ -55,15 +55,12 @@ def validate_recipe(path: Path, *, root: Path) -> Recipe:
     recipe = load_recipe(path)
     with naming_recipe_file(path):
         if recipe.seed is not None:
-            from registry.seeds import load_seed
+            from registry.seeds import seed_columns
 
-            seed = load_seed(
-                recipe.seed,
-                root=root,
-                random_seed=recipe.random_seed,
-                read_registry_version=registry_reader(root),
+            columns = seed_columns(
+                recipe.seed, root=root, read_registry_version=registry_reader(root)
             )
-            check_seed_columns(recipe, list(seed.train.columns), source=path)
+            check_seed_columns(recipe, columns, source=path)
         if isinstance(recipe.generator, SamplerGenerator):
             from registry.generators import make_generator
 
