@@ -31,6 +31,7 @@ from registry.versions import Version, VersionSpec
 
 if TYPE_CHECKING:
     import datasets
+    import duckdb
 
     from registry.materialize import MaterializeResult
     from registry.quality.report import QualityReport
@@ -81,6 +82,19 @@ def score(
     )
 
 
+def sql(query: str, repo: str | _Path | None = None) -> duckdb.DuckDBPyRelation:
+    """Run a read-only SQL query over the catalog and the versions it names, as ``"name@1.0.0"``.
+
+    ``repo`` is a registry path or git URL, as for :func:`load`. Returns a DuckDB relation
+    (``.df()``, ``.arrow()``, ``.fetchall()``). Raises :class:`CatalogError` for SQL errors and
+    statements that are not ``SELECT``, :class:`DatasetNotFound` for a view naming nothing.
+    """
+    from registry.catalog import query_source
+    from registry.remote import open_source
+
+    return query_source(open_source(repo), query)
+
+
 def materialize(recipe_path: str | _os.PathLike[str]) -> MaterializeResult:
     """Build ``data/<name>/`` from a recipe inside the registry that holds it."""
     path = _Path(recipe_path).resolve()
@@ -111,4 +125,5 @@ __all__ = [
     "materialize",
     "resolve",
     "score",
+    "sql",
 ]

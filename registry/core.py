@@ -27,7 +27,10 @@ from registry.versions import Version, VersionSpec, resolve
 
 if TYPE_CHECKING:
     import datasets
+    import duckdb
 
+    from registry.catalog import Catalog
+    from registry.diff import VersionDiff
     from registry.materialize import MaterializeResult, Progress
 
 MANIFEST = "manifest.json"
@@ -205,6 +208,27 @@ class Registry:
     def load(self, spec: str) -> datasets.DatasetDict:
         """The :class:`datasets.DatasetDict` of the version ``spec`` resolves to, verified."""
         return load_folder(self.fetch(self.resolve(spec)))
+
+    # --- catalog, SQL and diff -------------------------------------------------------------
+
+    def catalog(self) -> Catalog:
+        """The catalog (cached in ``.phantom/catalog.duckdb``), refreshed from tags + workspace."""
+        from registry.catalog import Catalog
+
+        catalog = Catalog.for_registry(self.root)
+        catalog.refresh(self.root, workspace=self.root)
+        return catalog
+
+    def sql(self, query: str) -> duckdb.DuckDBPyRelation:
+        """Run a read-only query over the catalog and version views; see :mod:`registry.catalog`."""
+        return self.catalog().query(query, fetch=self.fetch)
+
+    def diff(self, old: str, new: str) -> VersionDiff:
+        """What changed between two released versions; see :func:`registry.diff.diff_versions`."""
+        from registry.diff import diff_versions, load_version
+
+        a, b = self.resolve(old), self.resolve(new)
+        return diff_versions(load_version(a, self.fetch(a)), load_version(b, self.fetch(b)))
 
 
 # --- helpers shared by Registry and the module-level API --------------------------------------

@@ -288,10 +288,17 @@ def build_manifest(
 
 
 def _io_versions() -> dict[str, str]:
+    import matplotlib
     import numpy
     import pyarrow
 
-    return {"pandas": pd.__version__, "pyarrow": pyarrow.__version__, "numpy": numpy.__version__}
+    # Parquet bytes carry the pyarrow version; plot PNG bytes depend on matplotlib's.
+    return {
+        "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
+        "numpy": numpy.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
 
 
 # --- atomic replacement -----------------------------------------------------------------------

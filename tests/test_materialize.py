@@ -30,6 +30,7 @@ def test_materialize_writes_the_dataset_layout(registry_root: Path, make_sampler
         "data/test-00000-of-00001.parquet",
         "data/train-00000-of-00001.parquet",
         "manifest.json",
+        "plots/columns.png",
         "quality.json",
         "recipe.yaml",
     ]
@@ -40,7 +41,10 @@ def test_materialize_writes_the_dataset_layout(registry_root: Path, make_sampler
     assert manifest["content_hash"] == result.content_hash
     for relpath, digest in manifest["files"].items():
         assert sha256_file(folder / relpath) == digest
-    assert (registry_root / "cards" / "txns.md").read_text() == (folder / "README.md").read_text()
+    card = (folder / "README.md").read_text()
+    assert "![columns](plots/columns.png)" in card
+    git_card = (registry_root / "cards" / "txns.md").read_text()
+    assert git_card == card.replace("](plots/", "](../data/txns/plots/")
     metrics = json.loads((registry_root / "cards" / "txns.quality.json").read_text())
     assert metrics == json.loads((folder / "quality.json").read_text())
 

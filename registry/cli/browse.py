@@ -13,20 +13,17 @@ from registry.cli import _registry, _table, app
 @app.command("ls")
 def list_datasets() -> None:
     """List datasets and their released versions."""
-    rows = []
-    for summary in _registry().datasets():
-        latest = summary.latest
-        manifest = summary.materialized or {}
-        rows.append(
-            [
-                summary.name,
-                latest.version if latest else "-",
-                str(len(summary.released)),
-                summary.recipe_version,
-                summary.generator,
-                f"{manifest['rows']:,}" if manifest else "-",
-            ]
-        )
+    rows = [
+        [
+            row["name"],
+            row["latest"] or "-",
+            str(row["releases"]),
+            row["recipe_version"] or "?",
+            row["generator"] or "?",
+            f"{row['workspace_rows']:,}" if row["workspace_rows"] is not None else "-",
+        ]
+        for row in _registry().catalog().datasets()
+    ]
     _table(["name", "latest", "releases", "recipe", "generator", "rows (workspace)"], rows)
 
 

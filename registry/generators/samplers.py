@@ -21,7 +21,7 @@ no Python call per row:
   without a time means midnight, so ``end: 2025-12-31`` stops at 2025-12-31 00:00:00.
   Timezone-aware bounds give a UTC-aware column.
 - ``faker``: text composed from Faker's word lists for the locale (see :class:`_FakerWords`).
-- ``expression``: DuckDB SQL over the columns declared before it (see :func:`_expression`).
+- ``expression``: DuckDB SQL over the columns declared before it (see :func:`evaluate_expression`).
 
 Every column has a parquet and Hugging Face ``datasets`` friendly dtype: numpy numbers,
 bools, ``datetime64[us]``, ``object`` columns holding only ``str``, or what DuckDB returns for
@@ -117,7 +117,7 @@ class ColumnSampler:
 
                         # One thread: window aggregates then sum in the same order every run.
                         con = sandboxed_connection(threads=1)
-                    data[column.name] = _expression(
+                    data[column.name] = evaluate_expression(
                         con, column, data, rows=rows, path=path, declared=declared
                     )
                 else:
@@ -634,7 +634,7 @@ def _literal_pieces(text: str, slug: bool) -> list[_Piece]:
 # --- expression columns --------------------------------------------------------------------
 
 
-def _expression(
+def evaluate_expression(
     con: duckdb.DuckDBPyConnection,
     column: ExpressionColumn,
     data: Mapping[str, Any],

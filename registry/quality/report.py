@@ -281,7 +281,11 @@ def score_sampler(
             f"worst: {', '.join(d.column for d in worst[:3])}",
         )
     }
-    plots = _plots(None, synthetic, plots_dir, [], None) if plots_dir is not None else {}
+    plots = (
+        _plots(None, synthetic, plots_dir, list(conformance.worst_columns), None)
+        if plots_dir is not None
+        else {}
+    )
     return _finish(
         kind="sampler",
         synthetic=synthetic,
