@@ -165,7 +165,7 @@ def _schema_table(schema: Any) -> str:
 def _quality_section(report: Any, assets: str) -> str:
     lines = ["## Quality\n"]
     if report.overall is not None:
-        lines.append(f"Overall **{report.overall:.0f}/100**.\n")
+        lines.append(f"Overall **{report.overall:.1f}/100**.\n")
     lines += ["| area | score | verdict | what it measures |", "|---|---:|---|---|"]
     lines += [
         f"| {name} | {area.score:.0f} | {area.verdict} | {area.summary} |"
