@@ -11,7 +11,9 @@ Choices, for speed and repeatability:
 
 * At most ``max_rows`` rows of each side (10,000 by default), and the same number from both,
   drawn without replacement with ``random_seed``; stratified k-fold (3 by default) with the
-  same seed. The same frames and seed give the same figures.
+  same seed, except that a synthetic row identical to a real one is kept in its twin's fold
+  (see :func:`_assign_folds`), so copied rows read as "cannot tell" (AUC 0.5) rather than
+  as a classifier beaten by its own memory. The same frames and seed give the same figures.
 * Features are the columns present in both frames except ``"id"`` ones (see
   :func:`registry.quality.fidelity.column_kinds`; an id tells the frames apart without saying
   anything about the data). Numbers stay numbers, datetimes become nanoseconds, categories and
@@ -177,6 +179,44 @@ def _shared_codes(columns: Sequence[pd.Series]) -> list[np.ndarray]:
 # --- detection ---------------------------------------------------------------------------
 
 
+def _assign_folds(
+    x_real: np.ndarray, x_synthetic: np.ndarray, folds: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified folds in which a synthetic row identical to a real one shares its fold.
+
+    Each real row is paired with at most one synthetic row of equal features (the k-th copy
+    of a row on one side with the k-th on the other). Pairs, unpaired real rows and unpaired
+    synthetic rows are dealt round-robin, in random order, over the folds, so every fold
+    holds as many real as synthetic rows (to within two). Without the pairing, a copied row
+    would be tested against its own twin, labelled the other way, in the training folds, and
+    a perfect copy would score an AUC far below 0.5 instead of "cannot tell".
+    """
+
+    def occurrences(x: np.ndarray) -> pd.MultiIndex:
+        hashes = pd.util.hash_pandas_object(pd.DataFrame(x), index=False).to_numpy()
+        nth = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
+        return pd.MultiIndex.from_arrays([hashes, nth])
+
+    partner = occurrences(x_synthetic).get_indexer(occurrences(x_real))
+    paired = np.flatnonzero(partner >= 0)
+    lonely_synthetic = np.ones(len(x_synthetic), dtype=bool)
+    lonely_synthetic[partner[paired]] = False
+
+    def deal(count: int) -> np.ndarray:
+        dealt = np.empty(count, dtype=np.int64)
+        dealt[rng.permutation(count)] = np.arange(count) % folds
+        return dealt
+
+    fold_real = np.empty(len(x_real), dtype=np.int64)
+    fold_synthetic = np.empty(len(x_synthetic), dtype=np.int64)
+    pair_folds = deal(len(paired))
+    fold_real[paired] = pair_folds
+    fold_synthetic[partner[paired]] = pair_folds
+    fold_real[partner < 0] = deal(int((partner < 0).sum()))
+    fold_synthetic[lonely_synthetic] = deal(int(lonely_synthetic.sum()))
+    return fold_real, fold_synthetic
+
+
 def score_detection(
     real: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -195,7 +235,6 @@ def score_detection(
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
 
     if max_rows < 1:
         raise ValueError(f"max_rows must be at least 1, got {max_rows}")
@@ -218,16 +257,18 @@ def score_detection(
     x = np.vstack([x_real, x_synthetic])
     y = np.r_[np.zeros(rows, dtype=np.int8), np.ones(rows, dtype=np.int8)]
 
+    fold_real, fold_synthetic = _assign_folds(x_real, x_synthetic, folds, rng)
+    fold = np.r_[fold_real, fold_synthetic]
     aucs: list[float] = []
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_seed)
     with limited_threads():
-        for train_rows, test_rows in splitter.split(x, y):
+        for k in range(folds):
+            test = fold == k
             model = HistGradientBoostingClassifier(
                 categorical_features=categorical, random_state=random_seed
             )
-            model.fit(x[train_rows], y[train_rows])
-            proba = model.predict_proba(x[test_rows])[:, 1]
-            aucs.append(float(roc_auc_score(y[test_rows], proba)))
+            model.fit(x[~test], y[~test])
+            proba = model.predict_proba(x[test])[:, 1]
+            aucs.append(float(roc_auc_score(y[test], proba)))
     auc = float(np.mean(aucs))
     return DetectionScores(
         auc=auc,
