@@ -217,3 +217,29 @@ def test_sdv_recipe_materializes_deterministically(registry_root: Path) -> None:
     fidelity = first.quality["fidelity"]
     assert 0.6 < fidelity["column_shapes"] <= 1.0
     assert fidelity["compared_with"] == "seed train part (275 rows)"
+
+
+def test_missed_gate_fails_with_one_line_per_gate_and_writes_nothing(
+    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from registry.cli import app
+
+    recipe = make_sampler_recipe("txns")
+    Registry(registry_root).materialize(recipe)
+    before = (registry_root / "data/txns/manifest.json").read_text()
+    strict = recipe.read_text().replace("rows: 400", "rows: 500") + (
+        "quality: {min_overall: 99.99, max_generation_depth: 0}\n"
+    )
+    recipe.write_text(strict)
+    monkeypatch.chdir(registry_root)
+    result = CliRunner().invoke(app, ["materialize", "recipes/txns.yaml"])
+    assert result.exit_code == 2
+    error = result.stderr[result.stderr.index("error:") :].strip().splitlines()
+    assert error[0].startswith("error: recipes/txns.yaml: txns@1.0.0 missed 1 quality gate(s)")
+    assert len(error) == 2 and error[1].strip().startswith("min_overall: ")
+    assert error[1].strip().endswith("< 99.99 (recipe)")
+    assert (registry_root / "data/txns/manifest.json").read_text() == before
+    failed = json.loads((registry_root / ".phantom/failed/txns.quality.json").read_text())
+    assert failed["rows"] == 500 and not all(g["passed"] for g in failed["gates"])
