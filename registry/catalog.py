@@ -19,20 +19,24 @@ Tables (what ``phantom sql`` and :meth:`Catalog.query` see):
 ``lineage``    per version with a seed: ``parent_kind`` ``'version'`` (a ``registry:`` seed,
                resolved to the exact parent version by the seed's content hash) or ``'seed'``.
 
-Where it comes from. Everything is read from git, never from a checkout of a tag: the tags
-(``git for-each-ref``: tag object, commit, tagger date, the ``content:`` line of the message)
-and, at each tag, ``recipes/<name>.yaml``, ``cards/<name>.md`` (its front matter lists the
-columns with their types and the splits with rows and bytes), ``cards/<name>.quality.json``
-and the ``materialize@<name>`` stage of ``dvc.lock`` (md5, size and file count of the data
-out), all read through one ``git cat-file --batch`` process. Manifests live in the DVC-tracked
-data, so they are read only when a version's data is fetched for a query; that is also when a
-version's ``null_share`` is filled in (from the parquet footers) and its column types are
-replaced by the manifest's. Until then ``null_share`` is NULL.
+Where it comes from. Everything is read from git, never from a checkout of a tag: the tag
+objects (commit, tagger date, the ``content:`` line of the message) and, at each tag's commit,
+``recipes/<name>.yaml``, ``cards/<name>.md`` (its front matter lists the columns with their
+types and the splits with rows and bytes), ``cards/<name>.quality.json`` and the
+``materialize@<name>`` stage of ``dvc.lock`` (md5, size and file count of the data out), all
+through ``git cat-file --batch`` (one process for the tag objects, one for the files).
+Manifests live in the DVC-tracked data, so they are read only when a version's data is fetched
+for a query; that is also when a version's ``null_share`` is filled in (from the parquet
+footers) and its column types are replaced by the manifest's. Until then ``null_share`` is NULL.
 
-Refresh is incremental: a version is keyed by tag name + tag object id, so a refresh with
-nothing new costs one ``git for-each-ref`` and a ``stat`` of the workspace recipes and
-manifests. The cache is ``<registry>/.phantom/catalog.duckdb``; deleting it loses nothing but
-the null shares of fetched versions, which the next query over them fills in again.
+Refresh is incremental: a version is keyed by tag name + tag object id. A refresh lists the
+tags with one ``git for-each-ref`` that reads refs only, and ``stat``s the workspace recipes
+and manifests (for ``datasets``); only new or moved tags and changed files are read. The cache
+is ``<registry>/.phantom/catalog.duckdb``, rebuilt when missing, unreadable or of an older
+schema; deleting it loses nothing but the null shares of fetched versions, which the next
+query over them fills in again. A process keeps what it read of the cache (and its query
+sandboxes) while the tags and workspace files stay the same, so repeated queries open no
+database file.
 
 Read-only. User SQL runs on a :func:`~registry._duckdb.sandboxed_connection` holding Arrow
 copies of the catalog tables and one view per version spec the query names (``"name@1.0.0"``:
@@ -61,7 +65,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from registry._paths import STATE_DIR
-from registry.errors import CatalogError, PhantomError
+from registry.errors import CatalogError, PhantomError, VersionSpecError
+from registry.recipes import NAME_PATTERN, SEMVER_PATTERN
 from registry.versions import SemVer, Version, VersionSpec, resolve
 
 if TYPE_CHECKING:
@@ -81,6 +86,7 @@ _SHARD = re.compile(r"^data/(?P<split>.+)-\d{5}-of-\d{5}\.parquet$")
 _SPEC_IDENT = re.compile(
     r"^(?P<name>[a-z0-9][a-z0-9-]*)(?:@(?P<selector>[^/]+))?(?:/(?P<split>.+))?$"
 )
+_TAG = re.compile(NAME_PATTERN.removesuffix("$") + "@" + SEMVER_PATTERN.removeprefix("^"))
 _MISSING_TABLE = re.compile(r"Table with name (?P<name>.+?) does not exist")
 _HF_TO_ARROW = {"float64": "double", "float32": "float", "float16": "halffloat"}
 _SEED_SHA = re.compile(r"\|\s*seed sha256\s*\|\s*`?(sha256:[0-9a-f]+)`?")
@@ -137,7 +143,7 @@ class RefreshResult:
 
 @dataclass(frozen=True)
 class TagRef:
-    """A ``name@version`` tag as ``git for-each-ref`` lists it."""
+    """A ``name@version`` tag: its object, the commit it names, when and what it released."""
 
     tag: str
     name: str
@@ -214,15 +220,14 @@ class Catalog:
         :class:`RegistryError` when git fails, :class:`CatalogError` when the cache is busy.
         """
         git_dir = Path(git_dir)
-        refs = list_tags(git_dir)
+        tags = list_tags(git_dir)
         files = _workspace_files(Path(workspace)) if workspace is not None else {}
         with _LOCK:
             state = self._get_state()
-            tags = {ref.tag: ref.tag_object for ref in refs}
             if state is not None and state.tags == tags and state.workspace == files:
                 return RefreshResult()
             with self._connect() as con:
-                result = _refresh(con, git_dir, refs, workspace, files)
+                result = _refresh(con, git_dir, tags, workspace, files)
                 self._set_state(_load_state(con))
             return result
 
@@ -254,8 +259,8 @@ class Catalog:
         """
         import duckdb
 
-        check_read_only(sql)
         with _LOCK:
+            check_read_only(sql, self._sandbox([]).con)
             views = [
                 view
                 for ident in quoted_identifiers(sql)
@@ -349,7 +354,14 @@ class Catalog:
             return None
         selector = match.group("selector")
         spec = match.group("name") + (f"@{selector}" if selector else "")
-        version = resolve(VersionSpec.parse(spec), self._ensure_state().released)
+        released = self._ensure_state().released
+        try:
+            parsed = VersionSpec.parse(spec)
+        except VersionSpecError:
+            if all(v.name != match.group("name") for v in released):
+                return None  # a quoted name of something else, e.g. an alias "a@b"
+            raise
+        version = resolve(parsed, released)
         folder = self._local_folder(version, fetch)
         shards = version_shards(folder)
         split = match.group("split")
@@ -443,15 +455,14 @@ class _View:
 def _refresh(
     con: duckdb.DuckDBPyConnection,
     git_dir: Path,
-    refs: list[TagRef],
+    tags: dict[str, str],
     workspace: Path | str | None,
     files: dict[str, tuple[int, int]],
 ) -> RefreshResult:
     """Compare the database with the tags and workspace files; re-read what differs."""
     known = dict(con.execute("SELECT tag, tag_object FROM versions").fetchall())
-    current = {ref.tag for ref in refs}
-    fresh = [ref for ref in refs if known.get(ref.tag) != ref.tag_object]
-    removed = [tag for tag in known if tag not in current]
+    fresh = {tag: obj for tag, obj in tags.items() if known.get(tag) != obj}
+    removed = [tag for tag in known if tag not in tags]
     stored = {
         path: (mtime, size)
         for path, mtime, size in con.execute(
@@ -463,7 +474,7 @@ def _refresh(
     result = RefreshResult(len(fresh), len(removed), len(changed) + len(gone))
     if not result.changed:
         return result
-    records = read_tag_records(git_dir, fresh)
+    records = read_tag_records(git_dir, read_tag_refs(git_dir, fresh))
     workspace_rows = [
         _read_workspace_file(Path(workspace), path, stat)
         for path, stat in changed.items()
@@ -472,7 +483,7 @@ def _refresh(
     con.execute("BEGIN TRANSACTION")
     try:
         for table in ("versions", "columns", "splits", "lineage"):
-            _delete(con, table, "tag", [*removed, *(ref.tag for ref in fresh)])
+            _delete(con, table, "tag", [*removed, *fresh])
         _insert_records(con, records)
         _delete(con, "_workspace", "path", [*gone, *changed])
         _insert(con, "_workspace", workspace_rows)
@@ -530,12 +541,12 @@ def query_source(source: Any, query: str) -> duckdb.DuckDBPyRelation:
 # --- statements and identifiers --------------------------------------------------------------
 
 
-def check_read_only(sql: str) -> None:
+def check_read_only(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> None:
     """Refuse anything but ``SELECT`` statements (and queries that do not parse)."""
     import duckdb
 
     try:
-        statements = duckdb.extract_statements(sql)
+        statements = (con or duckdb).extract_statements(sql)
     except duckdb.Error as exc:
         raise CatalogError(one_line(exc)) from exc
     if not statements:
@@ -687,32 +698,42 @@ def _profile(con: duckdb.DuckDBPyConnection, version: Version, folder: Path) -> 
 # --- reading git -----------------------------------------------------------------------------
 
 
-def list_tags(git_dir: Path) -> list[TagRef]:
-    """Every ``name@version`` tag of the repo at ``git_dir``, in one ``git for-each-ref``."""
-    from registry.store import TAG_CONTENT_PREFIX, git
+def list_tags(git_dir: Path) -> dict[str, str]:
+    """Every ``name@version`` tag of the repo at ``git_dir`` with its object id.
 
-    out = git(
-        git_dir,
-        "for-each-ref",
-        "--format=%(refname)%00%(objectname)%00%(*objectname)%00%(taggerdate:unix)"
-        "%00%(creatordate:unix)%00%(contents)%00%00",
-        "refs/tags",
-    )
-    refs: list[TagRef] = []
-    for record in out.split("\0\0\n"):
-        fields = record.split("\0")
-        if len(fields) < 6:
-            continue
-        refname, obj, peeled, tagger, creator, message = fields[:6]
-        tag = refname.removeprefix("refs/tags/")
+    One ``git for-each-ref`` that reads only the refs, not the tag objects: this is all an
+    unchanged catalog costs.
+    """
+    from registry.store import git
+
+    out = git(git_dir, "for-each-ref", "--format=%(refname:lstrip=2) %(objectname)", "refs/tags")
+    tags: dict[str, str] = {}
+    for line in out.splitlines():
+        tag, _, obj = line.rpartition(" ")
+        if _TAG.match(tag):
+            tags[tag] = obj
+    return tags
+
+
+def read_tag_refs(git_dir: Path, tags: dict[str, str]) -> list[TagRef]:
+    """Read the tag objects of ``tags`` (tag -> object id): commit, tagger date, content hash.
+
+    A lightweight tag (pointing at a commit) gets the commit's date and no content hash.
+    """
+    from registry.store import TAG_CONTENT_PREFIX
+
+    refs = []
+    for (tag, obj), raw in zip(tags.items(), cat_files(git_dir, list(tags.values())), strict=True):
         name, _, version = tag.partition("@")
-        try:
-            spec = VersionSpec.parse(tag)
-        except PhantomError:
-            continue
-        if spec.kind != "exact" or spec.value != version:
-            continue
-        stamp = tagger or creator
+        text = (raw or b"").decode(errors="replace")
+        head, _, message = text.partition("\n\n")
+        fields = dict(line.split(" ", 1) for line in head.splitlines() if " " in line)
+        if "object" in fields and fields.get("type") == "commit":  # an annotated tag
+            rev, stamp = fields["object"], fields.get("tagger", "")
+        else:  # a lightweight tag names the commit itself
+            rev, stamp, message = obj, fields.get("committer", ""), ""
+        parts = stamp.split()
+        seconds = parts[-2] if len(parts) >= 2 and parts[-2].isdigit() else None
         content = next(
             (
                 line.removeprefix(TAG_CONTENT_PREFIX).strip()
@@ -727,9 +748,9 @@ def list_tags(git_dir: Path) -> list[TagRef]:
                 name=name,
                 version=version,
                 tag_object=obj,
-                rev=peeled or obj,
-                created=datetime.fromtimestamp(int(stamp), UTC).replace(tzinfo=None)
-                if stamp.strip().isdigit()
+                rev=rev,
+                created=datetime.fromtimestamp(int(seconds), UTC).replace(tzinfo=None)
+                if seconds
                 else None,
                 content_hash=content,
             )
@@ -738,7 +759,7 @@ def list_tags(git_dir: Path) -> list[TagRef]:
 
 
 def cat_files(git_dir: Path, objects: Sequence[str]) -> Iterator[bytes | None]:
-    """The contents of ``<rev>:<path>`` objects, through one ``git cat-file --batch`` process.
+    """The contents of objects (ids or ``<rev>:<path>``), from one ``git cat-file --batch``.
 
     Yields None for an object that does not exist. Requests are written by a thread while the
     answers are read, so neither pipe fills up.
@@ -779,7 +800,7 @@ def cat_files(git_dir: Path, objects: Sequence[str]) -> Iterator[bytes | None]:
             size = int(parts[2])
             data = proc.stdout.read(size)
             proc.stdout.read(1)
-            yield data if parts[1] == b"blob" else None
+            yield data
     finally:
         writer.join()
         proc.stdout.close()
@@ -1334,7 +1355,8 @@ def export(relation: duckdb.DuckDBPyRelation, fmt: str, path: Path | None = None
     """Write a query result as csv, json (an array of objects) or parquet.
 
     To ``path`` when given (parquet needs one), else returns the text. The file is written by
-    this process from the result's Arrow table: the query's sandbox cannot write files.
+    this process, from the result: the query's sandbox cannot write files. In csv, maps, lists
+    and structs are written as JSON text.
     """
     import duckdb
 
@@ -1343,29 +1365,40 @@ def export(relation: duckdb.DuckDBPyRelation, fmt: str, path: Path | None = None
     if fmt == "parquet" and path is None:
         raise CatalogError("parquet output needs a file; add -o FILE.parquet")
     try:
-        table = relation.to_arrow_table()
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(relation.to_arrow_table(), path)
+            return ""
+        columns, rows = list(relation.columns), relation.fetchall()
     except duckdb.Error as exc:
         raise CatalogError(one_line(exc)) from exc
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        assert path is not None
-        pq.write_table(table, path)
-        return ""
     if fmt == "csv":
+        import csv
         import io
 
-        import pyarrow.csv as pacsv
-
-        buffer = io.BytesIO()
-        pacsv.write_csv(table, buffer)
-        text = buffer.getvalue().decode()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
+        text = buffer.getvalue()
     else:
-        text = json.dumps(table.to_pylist(), indent=2, default=_json_default) + "\n"
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        text = json.dumps(records, indent=2, default=_json_default) + "\n"
     if path is not None:
         Path(path).write_text(text)
         return ""
     return text
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, default=_json_default)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 def _json_default(value: Any) -> Any:
@@ -1387,6 +1420,7 @@ __all__ = [
     "one_line",
     "query_source",
     "quoted_identifiers",
+    "read_tag_refs",
     "result_rows",
     "version_shards",
 ]
