@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os as _os
 from pathlib import Path as _Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
 from registry.core import Registry
 from registry.errors import (
@@ -62,10 +63,10 @@ def load(spec: str, repo: str | _Path | None = None) -> datasets.DatasetDict:
 
 
 def score(
-    real: Any,
-    synthetic: Any,
+    real: _Any,
+    synthetic: _Any,
     *,
-    holdout: Any = None,
+    holdout: _Any = None,
     target: str | None = None,
     recipe: str | _os.PathLike[str] | None = None,
     plots_dir: str | _os.PathLike[str] | None = None,
