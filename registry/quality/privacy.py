@@ -1,0 +1,464 @@
+"""Privacy: how close synthetic rows sit to the training rows, against the holdout's baseline.
+
+Distances are Euclidean on the mixed-type encoding of :mod:`registry.quality._encoding`
+(numbers on train's quantile scale, categories one-hot so a mismatch costs 1, nulls as their
+own value, id columns left out), fitted on train only. For every synthetic row we find its
+nearest and second-nearest train row and holdout row, **exactly** (see "Search" below), and
+report:
+
+* **DCR** (distance to closest record): median and 5th percentile of the distance to the
+  nearest train row, and the same to the nearest holdout row as the baseline. A generator that
+  memorizes shows DCRs to train well below those to holdout.
+* **DCR share**: the share of synthetic rows closer to train than to holdout, a tie counting
+  half; about 0.5 when the generator learned the distribution rather than the rows. A larger
+  reference set is closer by chance, so the two are first cut to the same size: with
+  ``n = min(len(train), len(holdout))`` rows, the larger set is replaced by ``n`` of its rows
+  drawn uniformly without replacement by ``numpy.random.default_rng(0)`` (in original order),
+  the smaller is kept whole, and every synthetic row is compared with both. With equal sizes
+  nothing is sampled. (mostlyai-qa compares equal-size samples the same way.)
+* **NNDR** (nearest / second-nearest distance ratio): median over synthetic rows of
+  ``d1 / d2`` to train, and to holdout as the baseline. Low values mean a synthetic row sits
+  on one particular record rather than in a crowd. ``0 / 0`` (two neighbours on the very
+  same point) counts as 1, the limit of ``d1 == d2``.
+* **Exact copies**: synthetic rows equal to some train row on the original values of every
+  non-id column (nulls equal nulls), against the natural rate: the share of holdout rows equal
+  to some train row. Rows are compared by exact ids from pandas' hash-table factorization.
+
+Search. Brute force is ``synthetic x train`` distance evaluations (10^10 at 100k x 100k), far
+too slow in NumPy. Instead we use that a category mismatch costs exactly 1 (whole numbers)
+while the quantile part of a distance is usually small:
+
+1. *Level 0*: rows are grouped by all their codes; one KD-tree over ``[group * BIG, numbers]``
+   finds each query's k nearest rows *within its own group* (BIG exceeds twice any in-group
+   distance, so other groups never win; their hits are dropped). A row of another group
+   differs in at least one code, so is at least 1 away: a query whose k-th distance is at
+   most 1 is final.
+2. *Level 1*, for the rest: for each code column j, rows are grouped by all codes but j and
+   the same kind of tree returns the k nearest *by numbers alone*. That is enough: a row
+   differing at j costs its numbers' part plus 1, and every row of the group that is nearer
+   by numbers is also nearer in truth (it pays at most the same mismatch), so the true k
+   nearest rows differing at j are among those hits. With level 0 this covers every row at
+   most one mismatch away; any other row is at least 2 away, so a k-th distance of at most
+   2 is final.
+3. Whatever is still open goes to an exact brute force: a float32 BLAS product with a
+   rigorous error bound, every candidate inside the bound re-measured in float64
+   (see :func:`_brute`).
+
+Every reported distance is recomputed by :func:`~registry.quality._encoding.squared_distances`
+in one fixed order, so the results equal a naive exact computation (``scipy``'s ``cdist`` on
+:meth:`~registry.quality._encoding.MixedEncoding.dense`) to float rounding (~1e-15), and
+equal distances are exact ties. Speed (``benchmarks/quality_privacy.py``, Ecdat::HI
+resampled and perturbed, 13 mixed columns, 2 cores): ~0.3 s at 10k x 10k and ~2 s at
+100k x 100k. Tables where most rows differ from all others in two or more categories (many
+independent categorical columns) leave most rows to the brute force, which is exact but
+quadratic (~10 s at 50k x 50k); more than 31 numerical columns skip the trees altogether.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from registry.quality._encoding import (
+    EncodedFrame,
+    combine_codes,
+    encode,
+    squared_distances,
+)
+from registry.quality.fidelity import ColumnKind, column_kinds
+
+#: Seed of the one sample drawn here: the larger reference set cut to size for the DCR share.
+SHARE_SEED = 0
+_TREE_MAX_DIMS = 32  # KD-trees lose to brute force beyond a few dozen dimensions
+_LEAF_SIZE = 40
+_BRUTE_CELLS = 1 << 21  # distance-matrix cells per brute-force block (8 MiB of float32)
+_BRUTE_ONE_HOT_MAX = 64  # code columns with more codes are compared, not multiplied
+_SMALL_PROBLEM = 1 << 22  # query x reference pairs below which brute force is as fast
+_MAX_THREADS = 8
+_FLOAT32_MAX_NORM = 1e3  # squared norms above which brute force multiplies in float64
+
+Method = Literal["auto", "tree", "brute"]
+
+
+class _Model(BaseModel):
+    # allow_inf_nan=False: a NaN must never reach quality.json; "not computed" is None.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class PrivacyScores(_Model):
+    """Distances from synthetic rows to train and holdout rows, and exact copies.
+
+    Distances are in the mixed-type encoding (one unit = a category mismatch, or a number
+    moved across train's whole distribution). A field is None when it cannot be computed:
+    no column to compare, no synthetic rows, or an empty (or, for NNDR, one-row) reference.
+    """
+
+    columns: list[str]  # the non-id columns compared, in kinds order
+    train_rows: int
+    holdout_rows: int
+    synthetic_rows: int
+    dcr_train_median: float | None
+    dcr_train_p05: float | None
+    dcr_holdout_median: float | None
+    dcr_holdout_p05: float | None
+    dcr_share: float | None  # closer to train than holdout, ties half; ~0.5 is ideal
+    dcr_share_reference_rows: int | None  # rows train and holdout were both cut to
+    nndr_train_median: float | None
+    nndr_holdout_median: float | None
+    exact_copies: int | None  # synthetic rows equal to a train row
+    exact_copy_share: float | None
+    natural_copy_share: float | None  # holdout rows equal to a train row: the baseline
+
+
+def score_privacy(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    kinds: Mapping[str, ColumnKind] | None = None,
+) -> PrivacyScores:
+    """DCR, DCR share, NNDR and exact copies of ``synthetic`` against ``train``/``holdout``.
+
+    ``kinds`` defaults to :func:`~registry.quality.fidelity.column_kinds` of ``train``; the
+    columns compared are its non-id ones present in all three frames. Deterministic: the one
+    sample (for the DCR share) uses :data:`SHARE_SEED`. Uses up to as many threads as the
+    process may use cores, capped by ``OMP_NUM_THREADS``. Returns :class:`PrivacyScores`;
+    raises nothing on odd data (empty frames give None fields).
+    """
+    kinds = column_kinds(train) if kinds is None else kinds
+    shared = set(train.columns) & set(holdout.columns) & set(synthetic.columns)
+    used = {name: kind for name, kind in kinds.items() if kind != "id" and name in shared}
+    sizes = {
+        "train_rows": len(train),
+        "holdout_rows": len(holdout),
+        "synthetic_rows": len(synthetic),
+    }
+    if not used:
+        return PrivacyScores(columns=[], **sizes, **_empty_scores())
+
+    threads = thread_count()
+    _, (trn, hol, syn) = encode(train, [holdout, synthetic], used)
+    to_train = nearest_squared(syn, trn, k=2, threads=threads)
+    to_holdout = nearest_squared(syn, hol, k=2, threads=threads)
+    share, share_rows = _dcr_share(syn, trn, hol, to_train, to_holdout, threads=threads)
+
+    dcr_train = np.sqrt(to_train[:, 0]) if len(trn) else np.empty(0)
+    dcr_holdout = np.sqrt(to_holdout[:, 0]) if len(hol) else np.empty(0)
+    copies = np.isin(syn.row_ids, trn.row_ids) if len(trn) else np.empty(0, dtype=bool)
+    natural = np.isin(hol.row_ids, trn.row_ids) if len(trn) else np.empty(0, dtype=bool)
+    return PrivacyScores(
+        columns=list(used),
+        **sizes,
+        dcr_train_median=_quantile(dcr_train, 0.5),
+        dcr_train_p05=_quantile(dcr_train, 0.05),
+        dcr_holdout_median=_quantile(dcr_holdout, 0.5),
+        dcr_holdout_p05=_quantile(dcr_holdout, 0.05),
+        dcr_share=share,
+        dcr_share_reference_rows=share_rows,
+        nndr_train_median=_quantile(_nndr(to_train), 0.5),
+        nndr_holdout_median=_quantile(_nndr(to_holdout), 0.5),
+        exact_copies=int(copies.sum()) if len(trn) and len(syn) else None,
+        exact_copy_share=float(copies.mean()) if len(copies) else None,
+        natural_copy_share=float(natural.mean()) if len(natural) else None,
+    )
+
+
+def _empty_scores() -> dict[str, None]:
+    names = set(PrivacyScores.model_fields) - {
+        "columns",
+        "train_rows",
+        "holdout_rows",
+        "synthetic_rows",
+    }
+    return dict.fromkeys(names)
+
+
+def _dcr_share(
+    syn: EncodedFrame,
+    trn: EncodedFrame,
+    hol: EncodedFrame,
+    to_train: np.ndarray,
+    to_holdout: np.ndarray,
+    *,
+    threads: int,
+) -> tuple[float | None, int | None]:
+    """Share of synthetic rows closer to train than holdout (ties half), equal-size sets."""
+    rows = min(len(trn), len(hol))
+    if rows == 0 or len(syn) == 0:
+        return None, None
+    if len(trn) > rows:
+        sample = _sample(len(trn), rows)
+        to_train = nearest_squared(syn, trn.take(sample), k=1, threads=threads)
+    elif len(hol) > rows:
+        sample = _sample(len(hol), rows)
+        to_holdout = nearest_squared(syn, hol.take(sample), k=1, threads=threads)
+    closer = to_train[:, 0] < to_holdout[:, 0]
+    tied = to_train[:, 0] == to_holdout[:, 0]
+    return float(closer.mean() + 0.5 * tied.mean()), rows
+
+
+def _sample(size: int, rows: int) -> np.ndarray:
+    """``rows`` of ``range(size)`` without replacement, by :data:`SHARE_SEED`, in order."""
+    return np.sort(np.random.default_rng(SHARE_SEED).choice(size, rows, replace=False))
+
+
+def _nndr(squared: np.ndarray) -> np.ndarray:
+    """Nearest / second-nearest distance per row; 0/0 is 1; empty if no second neighbour."""
+    if len(squared) == 0 or not np.isfinite(squared[:, 1]).all():
+        return np.empty(0)
+    first, second = np.sqrt(squared[:, 0]), np.sqrt(squared[:, 1])
+    ratio = np.ones(len(first))
+    np.divide(first, second, out=ratio, where=second > 0)
+    return ratio
+
+
+def _quantile(values: np.ndarray, q: float) -> float | None:
+    return float(np.quantile(values, q)) if len(values) else None
+
+
+def thread_count() -> int:
+    """Cores this process may use, capped by ``OMP_NUM_THREADS`` when set (at most 8)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    if limit.isdigit() and int(limit) > 0:
+        cores = min(cores, int(limit))
+    return max(1, min(cores, _MAX_THREADS))
+
+
+# --- exact k-nearest-neighbour search ---------------------------------------------------------
+
+
+def nearest_squared(
+    query: EncodedFrame,
+    reference: EncodedFrame,
+    *,
+    k: int,
+    threads: int = 1,
+    method: Method = "auto",
+) -> np.ndarray:
+    """Exact squared distances from every query row to its ``k`` nearest reference rows.
+
+    Returns a ``(len(query), k)`` float64 array, ascending along rows, ``inf`` where the
+    reference has fewer than ``k`` rows. ``method`` forces the tree search or the brute force
+    (tests use it); ``"auto"`` takes brute force for small problems or many numbers.
+    """
+    m, n = len(query), len(reference)
+    out = np.full((m, k), np.inf)
+    if m == 0 or n == 0:
+        return out
+    numbers, code_columns = query.numbers.shape[1], query.codes.shape[1]
+    if method == "auto":
+        small = m * n <= _SMALL_PROBLEM
+        method = "brute" if small or numbers + 1 > _TREE_MAX_DIMS else "tree"
+    if method == "brute":
+        return _brute(query, reference, k=k, threads=threads)
+
+    # level 0: the k nearest among rows with all the same codes
+    rows = np.arange(m)
+    group_ref, group_q = _groups(reference.codes, query.codes, range(code_columns))
+    found = _tree_search(query, rows, reference, group_ref, group_q, k=k, threads=threads)
+    index, squared = _top_k(query, rows, reference, found, k=k)
+    open_rows = rows[squared[:, -1] > 1] if code_columns > 0 else rows[:0]
+    # level 1: for each code column j, the k nearest by numbers among rows equal outside j
+    if len(open_rows):
+        found = [index[open_rows]]
+        for column in range(code_columns):
+            keep = [c for c in range(code_columns) if c != column]
+            group_ref, group_q = _groups(reference.codes, query.codes[open_rows], keep)
+            found.append(
+                _tree_search(query, open_rows, reference, group_ref, group_q, k=k, threads=threads)
+            )
+        index_open, squared_open = _top_k(query, open_rows, reference, np.hstack(found), k=k)
+        index[open_rows], squared[open_rows] = index_open, squared_open
+        open_rows = open_rows[squared_open[:, -1] > 2] if code_columns > 1 else open_rows[:0]
+    if len(open_rows):
+        squared[open_rows] = _brute(query.take(open_rows), reference, k=k, threads=threads)
+    return squared
+
+
+def _top_k(
+    query: EncodedFrame,
+    rows: np.ndarray,
+    reference: EncodedFrame,
+    candidates: np.ndarray,
+    *,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest distinct candidates per row (``-1`` = none) and their exact distances."""
+    valid = candidates >= 0
+    squared = np.full(candidates.shape, np.inf)
+    pairs_rows = np.broadcast_to(rows[:, None], candidates.shape)[valid]
+    squared[valid] = squared_distances(query, pairs_rows, reference, candidates[valid])
+    index = np.full((len(rows), k), -1, dtype=np.int64)
+    best = np.full((len(rows), k), np.inf)
+    line = np.arange(len(rows))
+    for rank in range(k):
+        pick = np.argmin(squared, axis=1)
+        best[:, rank] = squared[line, pick]
+        index[:, rank] = np.where(np.isfinite(best[:, rank]), candidates[line, pick], -1)
+        squared = np.where(candidates == index[:, rank, None], np.inf, squared)
+    return index, best
+
+
+def _tree_search(
+    query: EncodedFrame,
+    rows: np.ndarray,
+    reference: EncodedFrame,
+    group_ref: np.ndarray,
+    group_q: np.ndarray,
+    *,
+    k: int,
+    threads: int,
+) -> np.ndarray:
+    """Reference indices of the ``k`` nearest rows *in the query's group*, by numbers alone.
+
+    ``group_ref``/``group_q`` label every reference row and each of ``query[rows]``. A
+    KD-tree over ``[group * BIG, numbers]`` never prefers another group (BIG is more than
+    twice the largest in-group distance) and hits in other groups are dropped. Returns a
+    ``(len(rows), k)`` int64 array, ``-1`` where the group ran out.
+    """
+    from sklearn.neighbors import KDTree
+
+    out = np.full((len(rows), k), -1, dtype=np.int64)
+    ref_rows = np.flatnonzero(np.isin(group_ref, group_q))
+    if len(ref_rows) == 0:
+        return out
+    kk = min(k, len(ref_rows))
+    ref_numbers, q_numbers = reference.numbers[ref_rows], query.numbers[rows]
+    both = np.vstack([ref_numbers, q_numbers])
+    spans = both.max(axis=0) - both.min(axis=0) if both.shape[1] else np.zeros(0)
+    big = 2.0 * math.sqrt(float(np.sum(spans * spans))) + 1.0
+    tree = KDTree(np.hstack([group_ref[ref_rows, None] * big, ref_numbers]), leaf_size=_LEAF_SIZE)
+    # neighbouring queries of one group walk the same nodes: query them together
+    order = np.argsort(group_q, kind="stable")
+    points = np.hstack([group_q[order, None] * big, q_numbers[order]])
+    distance, found = _parallel(tree, points, kk, threads)
+    out[order, :kk] = np.where(distance < 0.75 * big, ref_rows[found], -1)
+    return out
+
+
+def _parallel(tree: object, points: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, ...]:
+    """``tree.query(points, k)`` over contiguous parts of ``points``, one tree copy a thread.
+
+    sklearn's tree query releases the GIL but bumps counters on the tree object, so threads
+    sharing one tree fight over its cache line; a cheap copy each avoids that.
+    """
+    parts = np.array_split(np.arange(len(points)), max(1, min(threads, len(points) // 10_000)))
+    if len(parts) == 1:
+        return tree.query(points, k=k)  # type: ignore[attr-defined]
+    trees = [tree, *(copy.deepcopy(tree) for _ in parts[1:])]
+    with ThreadPoolExecutor(len(parts)) as pool:
+        results = list(pool.map(lambda t, p: t.query(points[p], k=k), trees, parts))
+    return np.vstack([r[0] for r in results]), np.vstack([r[1] for r in results])
+
+
+def _groups(
+    codes_a: np.ndarray, codes_b: np.ndarray, columns: Iterable[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group ids of rows of two code matrices, equal exactly when ``columns`` are equal."""
+    ids = np.zeros(len(codes_a) + len(codes_b), dtype=np.int64)
+    for column in columns:
+        joined = np.concatenate([codes_a[:, column], codes_b[:, column]])
+        ids = combine_codes(ids, joined, int(joined.max()) + 1)
+    return ids[: len(codes_a)], ids[len(codes_a) :]
+
+
+def _brute(query: EncodedFrame, reference: EncodedFrame, *, k: int, threads: int) -> np.ndarray:
+    """Exact k smallest squared distances by blocked brute force.
+
+    One float32 BLAS product per block gives approximately
+    ``|u_q|^2 + |u_r|^2 - 2 u_q.u_r + C' - (matching one-hot entries)``, i.e. the numbers'
+    part plus the mismatches of code columns with at most 64 codes (C' of them); wider code
+    columns add their mismatches exactly. Its error, input rounding to float32 included, is
+    at most ``tol = 4 (K + 4) u (|u_q|^2 + max |u_r|^2 + C + 1)`` (u = 2^-24, K the product's
+    length, C code columns): twice the standard dot-product bound plus the input term. Every
+    reference row whose approximation is within ``2 tol`` of the approximate k-th smallest is
+    a candidate (this provably includes the true k nearest), and candidates are re-measured
+    exactly in float64 by :func:`squared_distances`.
+    """
+    from threadpoolctl import threadpool_limits
+
+    m, n = len(query), len(reference)
+    kk = min(k, n)
+    out = np.full((m, k), np.inf)
+    code_columns = query.codes.shape[1]
+    levels = [
+        max(int(query.codes[:, c].max()), int(reference.codes[:, c].max())) + 1
+        for c in range(code_columns)
+    ]
+    narrow = [c for c in range(code_columns) if levels[c] <= _BRUTE_ONE_HOT_MAX]
+    wide = [c for c in range(code_columns) if levels[c] > _BRUTE_ONE_HOT_MAX]
+    q_norm = np.einsum("ij,ij->i", query.numbers, query.numbers)
+    r_norm = np.einsum("ij,ij->i", reference.numbers, reference.numbers)
+    # float32 is twice as fast; far outliers would make its error bound admit every row
+    small = max(q_norm.max(), r_norm.max()) <= _FLOAT32_MAX_NORM
+    dtype, roundoff = (np.float32, 2.0**-24) if small else (np.float64, 2.0**-53)
+    # [u_q, onehot_q, 1, |u_q|^2 + C'] . [-2 u_r, -onehot_r, |u_r|^2, 1]
+    q_aug = _augmented(query, narrow, levels, [np.ones(m), q_norm + len(narrow)], 1.0, dtype)
+    r_aug = _augmented(reference, narrow, levels, [r_norm, np.ones(n)], -1.0, dtype)
+    r_aug_t = r_aug.T.copy()
+    width = q_aug.shape[1]
+    tol = 4.0 * (width + 4) * roundoff * (q_norm + r_norm.max() + code_columns + 1)
+    block = max(1, _BRUTE_CELLS // n)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        for start in range(0, m, block):
+            stop = min(m, start + block)
+            approx = q_aug[start:stop] @ r_aug_t
+            for c in wide:
+                approx += query.codes[start:stop, c, None] != reference.codes[None, :, c]
+            line = np.arange(stop - start)
+            picked = np.empty((stop - start, kk), dtype=np.int64)
+            for rank in range(kk):  # the kk smallest, taken out as found
+                picked[:, rank] = np.argmin(approx, axis=1)
+                kth = approx[line, picked[:, rank]].astype(np.float64)
+                approx[line, picked[:, rank]] = np.inf
+            # round the bound up, not to nearest, on its way to float32
+            limit = ((kth + 2.0 * tol[start:stop]) * (1 + 1e-6) + 1e-30).astype(dtype)
+            near = approx <= limit[:, None]
+            crowded = np.flatnonzero(near.any(axis=1))  # others within the error bound
+            extra_rows, extra_cols = np.nonzero(near[crowded])
+            pair_rows = np.concatenate([np.repeat(line, kk), crowded[extra_rows]]) + start
+            pair_cols = np.concatenate([picked.ravel(), extra_cols])
+            squared = squared_distances(query, pair_rows, reference, pair_cols)
+            order = np.lexsort((squared, pair_rows))
+            pair_rows, squared = pair_rows[order], squared[order]
+            first = np.searchsorted(pair_rows, pair_rows, side="left")
+            rank_of = np.arange(len(pair_rows)) - first
+            keep = rank_of < kk
+            out[pair_rows[keep], rank_of[keep]] = squared[keep]
+    return out
+
+
+def _augmented(
+    frame: EncodedFrame,
+    narrow: list[int],
+    levels: list[int],
+    tail: list[np.ndarray],
+    sign: float,
+    dtype: type[np.floating],
+) -> np.ndarray:
+    """``[numbers * (1 or -2), one-hot(narrow) * sign, *tail]`` for :func:`_brute`."""
+    rows, numbers = frame.numbers.shape
+    width = numbers + sum(levels[c] for c in narrow) + len(tail)
+    out = np.zeros((rows, width), dtype=dtype)
+    out[:, :numbers] = frame.numbers if sign > 0 else -2.0 * frame.numbers
+    offset = numbers
+    line = np.arange(rows)
+    for c in narrow:
+        out[line, offset + frame.codes[:, c]] = sign
+        offset += levels[c]
+    for column in tail:
+        out[:, offset] = column
+        offset += 1
+    return out
