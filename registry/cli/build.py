@@ -56,8 +56,8 @@ def materialize(
         registry = _registry(recipe_path.resolve().parent)
         typer.echo(f"materializing {recipe_path}", err=True)
         result = registry.materialize(recipe_path, progress=_say)
-        fidelity = (result.quality.get("fidelity") or {}).get("score")
-        score = f", fidelity {fidelity:.3f}" if fidelity is not None else ""
+        overall = result.quality.get("overall")
+        score = f", overall {overall:.1f}/100" if overall is not None else ""
         typer.echo(
             f"wrote {result.path.relative_to(registry.root)}: {result.manifest['rows']:,} rows, "
             f"{result.content_hash[:19]}…{score}"
