@@ -22,6 +22,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from registry._threads import usable_cores
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -32,11 +34,7 @@ MAX_DEFAULT_THREADS = 4
 
 def default_threads() -> int:
     """The thread count used when none is given: the usable CPUs, at most 4."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(MAX_DEFAULT_THREADS, cpus))
+    return max(1, min(MAX_DEFAULT_THREADS, usable_cores()))
 
 
 def sandboxed_connection(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -424,20 +424,17 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
     return "".join(parts)
 
 
-_UNION_TAGS = {
-    "sdv",
-    "sampler",
-    "uuid",
-    "category",
-    "uniform",
-    "gaussian",
-    "lognormal",
-    "poisson",
-    "bernoulli",
-    "datetime",
-    "faker",
-    "expression",
-}
+def _discriminator_tags() -> frozenset[str]:
+    """The ``kind``/``type`` values of the tagged unions, which pydantic puts in error paths."""
+    tags: set[str] = set()
+    for union in (SamplerColumn, Generator):
+        for model in get_args(get_args(union)[0]):
+            field = "kind" if "kind" in model.model_fields else "type"
+            tags.update(get_args(model.model_fields[field].annotation))
+    return frozenset(tags)
+
+
+_UNION_TAGS = _discriminator_tags()
 
 
 def _printable(value: Any) -> bool:

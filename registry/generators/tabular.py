@@ -45,7 +45,6 @@ Errors
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 import warnings
@@ -60,6 +59,7 @@ from unittest.mock import patch
 import numpy as np
 import pandas as pd
 
+from registry._threads import thread_count
 from registry.errors import GeneratorError, PhantomError, RecipeError
 
 if TYPE_CHECKING:
@@ -91,24 +91,10 @@ MODELLED_SDTYPES = frozenset({"numerical", "categorical", "datetime", "boolean",
 
 
 def torch_thread_count(environ: Mapping[str, str] | None = None) -> int:
-    """How many threads torch and BLAS get: ``OMP_NUM_THREADS`` when set, else half the cores.
-
-    On a loaded 2-core machine OpenMP threads spin-wait for each other: 2 threads ran 10x
-    slower than 1, and here a wine CTGAN took 49 s with 2 torch threads against 21 s with 1.
-    So an explicit ``OMP_NUM_THREADS`` (tests and CI set 1) always wins; otherwise half the
-    usable cores, at least 1 and at most 4 (the small networks here gain nothing beyond).
-    The count can change the neural models' low-order bits, so it is recorded with the
-    library versions.
-    """
-    environ = os.environ if environ is None else environ
-    value = environ.get("OMP_NUM_THREADS", "").strip()
-    if value.isdigit() and int(value) >= 1:
-        return int(value)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores // 2, MAX_TORCH_THREADS))
+    """Threads for torch and BLAS (see :mod:`registry._threads`; at most 4: the small networks
+    here gain nothing beyond). The count can change the neural models' low-order bits, so it
+    is recorded with the library versions."""
+    return thread_count(cap=MAX_TORCH_THREADS, environ=environ)
 
 
 @contextmanager

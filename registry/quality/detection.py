@@ -26,7 +26,6 @@ Choices, for speed and repeatability:
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -35,6 +34,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 from pydantic import BaseModel, ConfigDict
 
+from registry._threads import thread_count as shared_thread_count
 from registry.quality.fidelity import ColumnKind, column_kinds
 
 #: Rows drawn from each side at most.
@@ -73,16 +73,8 @@ class DetectionScores(_Model):
 
 
 def thread_count(environ: Mapping[str, str] | None = None) -> int:
-    """OpenMP threads for the tree models: ``OMP_NUM_THREADS`` when set, else half the cores."""
-    environ = os.environ if environ is None else environ
-    value = environ.get("OMP_NUM_THREADS", "").strip()
-    if value.isdigit() and int(value) >= 1:
-        return int(value)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores // 2, MAX_THREADS))
+    """OpenMP threads for the tree models (see :mod:`registry._threads`; half the cores)."""
+    return shared_thread_count(cap=MAX_THREADS, environ=environ)
 
 
 @contextmanager

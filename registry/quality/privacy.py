@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -67,6 +66,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from registry._threads import thread_count as shared_thread_count
+from registry._threads import usable_cores
 from registry.quality._encoding import (
     EncodedFrame,
     combine_codes,
@@ -225,15 +226,9 @@ def _quantile(values: np.ndarray, q: float) -> float | None:
 
 
 def thread_count() -> int:
-    """Cores this process may use, capped by ``OMP_NUM_THREADS`` when set (at most 8)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    limit = os.environ.get("OMP_NUM_THREADS", "")
-    if limit.isdigit() and int(limit) > 0:
-        cores = min(cores, int(limit))
-    return max(1, min(cores, _MAX_THREADS))
+    """Search threads (see :mod:`registry._threads`): every usable core, at most 8, since the
+    tree queries release the GIL and do not spin-wait."""
+    return min(usable_cores(), shared_thread_count(cap=_MAX_THREADS, share_of_cores=1.0))
 
 
 # --- exact k-nearest-neighbour search ---------------------------------------------------------

@@ -8,7 +8,6 @@ conformance, plots) and returns a pydantic model; this module runs them, rolls t
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from registry._threads import usable_cores
 from registry.quality.gates import GateResult, evaluate_gates, missed
 from registry.recipes import QualityGates, Recipe, SamplerGenerator
 
@@ -196,7 +196,7 @@ def score_tables(
 
 def _lanes() -> int:
     """Two lanes where there are two cores: one for the model-fitting scores, one for the rest."""
-    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+    return max(1, min(2, usable_cores()))
 
 
 def _split(real: pd.DataFrame, random_seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
