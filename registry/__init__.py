@@ -28,12 +28,14 @@ from registry.errors import (
     VersionSpecError,
 )
 from registry.recipes import Recipe, load_recipe
+from registry.resolvers import register_resolvers
 from registry.versions import Version, VersionSpec
 
 if TYPE_CHECKING:
     import datasets
     import duckdb
 
+    from registry.hub import PublishResult
     from registry.materialize import MaterializeResult
     from registry.quality.report import QualityReport
 
@@ -44,22 +46,49 @@ def resolve(spec: str, repo: str | _Path | None = None) -> Version:
     """The released :class:`Version` that ``spec`` names in the registry at ``repo``.
 
     ``repo`` is a registry path or git URL; default: ``$PHANTOM_REGISTRY`` or the registry
-    holding the current directory. Raises :class:`DatasetNotFound` or :class:`VersionSpecError`.
+    holding the current directory. ``hf://org/name@...`` resolves among the versions published
+    to that Hub repo (``rev`` is then the Hub commit). Raises :class:`DatasetNotFound` or
+    :class:`VersionSpecError`.
     """
+    from registry.hub import is_hub_spec, resolve_published
     from registry.remote import open_source
 
+    if is_hub_spec(spec):
+        published = resolve_published(spec)
+        return Version(
+            published.repo_id, published.version, published.content_hash, published.commit
+        )
     return open_source(repo).resolve(spec)
 
 
-def load(spec: str, repo: str | _Path | None = None) -> datasets.DatasetDict:
+def load(
+    spec: str, repo: str | _Path | None = None, *, lock: str | _Path | None = None
+) -> datasets.DatasetDict:
     """Load a released version as a ``datasets.DatasetDict``, every file checked by sha256.
 
-    Raises :class:`DatasetNotFound` when nothing matches ``spec`` and :class:`IntegrityError`
-    when the bytes differ from the manifest.
+    ``hf://org/name@1.2.0`` loads a published copy from the Hub. Under a lock (``lock=``, a
+    lock file or the config beside it, else ``$PHANTOM_LOCK``; see :mod:`registry.pins`) the
+    pinned version loads. Raises :class:`DatasetNotFound` when nothing matches ``spec`` (or the
+    lock does not pin it) and :class:`IntegrityError` when the bytes differ from the manifest
+    or the pinned hash.
     """
-    from registry.remote import open_source
+    from registry.pins import load as load_pinned
 
-    return open_source(repo).load(spec)
+    return load_pinned(spec, repo=repo, lock=lock)
+
+
+def publish(
+    spec: str, repo_id: str, *, repo: str | _Path | None = None, private: bool = False
+) -> PublishResult:
+    """Publish the released version ``spec`` to the Hub dataset repo ``repo_id``, tagged.
+
+    ``repo`` is the registry checkout holding it (default: ``$PHANTOM_REGISTRY`` or the current
+    directory's). The endpoint follows ``$HF_ENDPOINT`` and the token the usual sources.
+    Returns a :class:`registry.hub.PublishResult`; raises :class:`PublishError` when the version
+    is not released, missed a gate, holds seed copies, exists on the Hub with other content,
+    or the upload fails (then nothing is tagged and the same call again completes it).
+    """
+    return Registry(repo).publish(spec, repo_id, private=private)
 
 
 def score(
@@ -124,6 +153,8 @@ __all__ = [
     "load",
     "load_recipe",
     "materialize",
+    "publish",
+    "register_resolvers",
     "resolve",
     "score",
     "sql",

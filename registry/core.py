@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from registry.catalog import Catalog
     from registry.diff import VersionDiff
+    from registry.hub import PublishResult, PullResult
     from registry.materialize import MaterializeResult, Progress
 
 MANIFEST = "manifest.json"
@@ -205,9 +206,40 @@ class Registry:
     def verify(self, folder: Path, *, expected: str | None = None) -> dict[str, Any]:
         return verify_folder(folder, expected=expected)
 
-    def load(self, spec: str) -> datasets.DatasetDict:
-        """The :class:`datasets.DatasetDict` of the version ``spec`` resolves to, verified."""
-        return load_folder(self.fetch(self.resolve(spec)))
+    def load(self, spec: str, *, lock: Path | str | None = None) -> datasets.DatasetDict:
+        """The :class:`datasets.DatasetDict` of the version ``spec`` resolves to, verified.
+
+        ``hf://org/name@...`` specs load the published copy. Under a lock (``lock=``, a lock
+        file or its config, or ``$PHANTOM_LOCK``) the pinned version loads and its bytes must
+        match the pinned hash; see :mod:`registry.pins`.
+        """
+        from registry.pins import locate
+
+        return load_folder(locate(spec, source=self, lock=lock))
+
+    # --- the Hugging Face Hub --------------------------------------------------------------
+
+    def publish(
+        self,
+        spec: str,
+        repo_id: str,
+        *,
+        private: bool = False,
+        api: Any = None,
+        progress: Progress | None = None,
+    ) -> PublishResult:
+        """Publish a released version to a Hub dataset repo; see :func:`registry.hub.publish`."""
+        from registry.hub import publish
+
+        return publish(self, spec, repo_id, private=private, api=api, progress=progress)
+
+    def pull(
+        self, spec: str, *, force: bool = False, api: Any = None, progress: Progress | None = None
+    ) -> PullResult:
+        """Bring a published version into ``data/<name>/``; see :func:`registry.hub.pull`."""
+        from registry.hub import pull
+
+        return pull(self.root, spec, force=force, api=api, progress=progress)
 
     # --- catalog, SQL and diff -------------------------------------------------------------
 

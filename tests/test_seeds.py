@@ -217,9 +217,17 @@ def test_load_seed_registry_missing_version_is_seed_error(tmp_path: Path) -> Non
         )
 
 
-def test_load_seed_hf_is_not_supported_yet(tmp_path: Path) -> None:
-    with pytest.raises(SeedError, match="hf: seeds come with publishing"):
-        load_seed(seed("hf:org/ds@main"), root=tmp_path, random_seed=1)
+def test_load_seed_hf_unreachable_hub_is_one_seed_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub.constants
+
+    closed = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    monkeypatch.setenv("HF_ENDPOINT", closed)
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", closed)
+    with pytest.raises(SeedError, match=r"hf:org/ds@1\.0\.0") as info:
+        load_seed(seed("hf:org/ds@1.0.0"), root=tmp_path, random_seed=1)
+    assert "\n" not in str(info.value)
 
 
 # --- holdout ---------------------------------------------------------------------------------
