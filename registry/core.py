@@ -329,10 +329,15 @@ def verify_folder(folder: Path, *, expected: str | None = None) -> dict[str, Any
     return manifest
 
 
+def cached_version_dir(version: Version) -> Path:
+    """Where a fetched copy of ``version`` lives in the user cache (it may not exist yet)."""
+    digest = version.content_hash.removeprefix("sha256:")[:16] or "unknown"
+    return user_cache_dir() / "versions" / f"{version.tag}-{digest}"
+
+
 def fetch_verified(repo: str, version: Version) -> Path:
     """Copy a version from ``repo`` into the user cache (once) and verify it."""
-    digest = version.content_hash.removeprefix("sha256:")[:16] or "unknown"
-    dest = user_cache_dir() / "versions" / f"{version.tag}-{digest}"
+    dest = cached_version_dir(version)
     if not dest.is_dir():
         store.fetch_version_files(repo, version, dest)
     verify_folder(dest, expected=version.content_hash or None)

@@ -301,12 +301,21 @@ def fetch_version_files(repo: str, version: Version, dest: Path) -> None:
     try:
         fs = DVCFileSystem(repo, rev=version.rev or version.tag)
         source = f"data/{version.name}"
-        for path in fs.find(source):
+        paths = fs.find(source)
+        if not paths:
+            raise RegistryError(
+                f"{version.tag} has no data in {repo}'s DVC cache or remote; "
+                f"run 'dvc push' where it was released"
+            )
+        for path in paths:
             target = staging / os.path.relpath(path, source)
             target.parent.mkdir(parents=True, exist_ok=True)
             fs.get_file(path, os.fspath(target))
         os.replace(staging, dest)
-    except Exception as exc:
+    except RegistryError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except Exception as exc:  # DVC's errors have no common base: translate them all here
         shutil.rmtree(staging, ignore_errors=True)
         if os.path.isdir(dest):  # a concurrent fetch finished first
             return

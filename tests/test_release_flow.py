@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,8 @@ import pytest
 
 import registry
 from registry import Registry
-from registry.errors import IntegrityError, ReleaseError
+from registry.core import cached_version_dir
+from registry.errors import IntegrityError, RegistryError, ReleaseError
 from tests.conftest import build_and_commit, commit_all, run
 
 
@@ -149,3 +151,19 @@ def test_registry_seed_adds_one_generation(registry_with_two_versions: Path):
     card = (root / "cards" / "txns-resynth.md").read_text()
     assert "| generation depth | 1 |" in card and "model collapse" in card
     assert result.quality["fidelity"]["column_shapes"] > 0.5
+
+
+@pytest.mark.slow
+def test_load_of_a_version_whose_data_was_never_pushed_says_so(
+    registry_with_two_versions: Path, tmp_path: Path
+):
+    root = registry_with_two_versions
+    remote = tmp_path / "remote"
+    for item in remote.iterdir():  # the released data is gone from the remote
+        shutil.rmtree(item)
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(root), str(clone))
+    for _ in range(2):  # a failed fetch leaves nothing behind that would block a retry
+        with pytest.raises(RegistryError, match=r"txns@1\.0\.0"):
+            registry.load("txns@1.0.0", repo=clone)
+    assert not cached_version_dir(registry.resolve("txns@1.0.0", repo=clone)).exists()

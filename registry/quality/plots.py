@@ -204,7 +204,7 @@ def _percent(share: float) -> str:
     return "<1%" if 0 < share < 0.01 else f"{share:.0%}"
 
 
-def _as_float(column: pd.Series, kind: str) -> np.ndarray:
+def as_float(column: pd.Series, kind: str) -> np.ndarray:
     """float64 values, datetimes as nanoseconds since the epoch (UTC); NaN where missing."""
     if kind == "datetime":
         if not pd.api.types.is_datetime64_any_dtype(column.dtype):
@@ -226,7 +226,7 @@ def _histogram(
     sides = [(synthetic, SYNTHETIC_COLOR)]
     if real is not None:
         sides.insert(0, (real, REAL_COLOR))
-    values = [_as_float(col, kind) for col, _ in sides]
+    values = [as_float(col, kind) for col, _ in sides]
     nulls = [float(np.mean(~np.isfinite(v))) if len(v) else 0.0 for v in values]
     finite = [v[np.isfinite(v)] for v in values]
     combined = np.concatenate(finite)
@@ -234,7 +234,7 @@ def _histogram(
         _title(ax, name, kind, nulls)
         ax.text(0.5, 0.5, "no values", ha="center", va="center", transform=ax.transAxes)
         return
-    edges, clipped = _edges(combined, whole=kind == "numerical")
+    edges, clipped = histogram_edges(combined, whole=kind == "numerical")
     for v, (_, color) in zip(finite, sides, strict=True):
         if v.size == 0:
             continue
@@ -253,7 +253,7 @@ def _histogram(
     _title(ax, name, kind, nulls, "tails cut at 0.5-99.5%" if clipped else "")
 
 
-def _edges(values: np.ndarray, *, whole: bool) -> tuple[np.ndarray, bool]:
+def histogram_edges(values: np.ndarray, *, whole: bool) -> tuple[np.ndarray, bool]:
     """Shared bin edges: one per value for small whole numbers, else NUM_BINS equal bins."""
     low, high = float(values.min()), float(values.max())
     if whole and high - low <= SMALL_INTEGER_SPAN and np.array_equal(values, np.round(values)):
@@ -274,7 +274,7 @@ def _date_numbers(ns: np.ndarray) -> np.ndarray:
     return np.asarray(date2num(ns.astype(np.int64).astype("datetime64[ns]")), dtype=np.float64)
 
 
-def _category_shares(column: pd.Series) -> pd.Series:
+def category_shares(column: pd.Series) -> pd.Series:
     """Share of rows per category (as text), nulls as ``(null)``."""
     text = column.astype(object).where(column.notna(), NULL_LABEL).astype(str)
     return text.value_counts(normalize=True, sort=False)
@@ -284,7 +284,7 @@ def _bars(ax: Axes, name: str, kind: str, real: pd.Series | None, synthetic: pd.
     sides = [(synthetic, SYNTHETIC_COLOR)]
     if real is not None:
         sides.insert(0, (real, REAL_COLOR))
-    shares = [_category_shares(col) for col, _ in sides]
+    shares = [category_shares(col) for col, _ in sides]
     nulls = [float(s.get(NULL_LABEL, 0.0)) for s in shares]
     total = pd.concat(shares, axis=1).fillna(0.0).sum(axis=1)
     # most frequent first; ties (and equal shares) in a fixed, readable order
@@ -367,7 +367,7 @@ def _correlation(
     """Pearson r on rows where both are present; centred first so datetimes keep precision."""
     columns = {}
     for n in names:
-        values = _as_float(frame[n], kinds[n])
+        values = as_float(frame[n], kinds[n])
         values[~np.isfinite(values)] = np.nan
         present = values[~np.isnan(values)]
         columns[n] = values - present.mean() if present.size else values

@@ -1,0 +1,107 @@
+"""How values look on screen: scores, counts, dates, hashes and data cells."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.markup import escape
+
+DASH = "–"
+CELL_CHARS = 40
+AREA_ABBREVIATIONS = {
+    "fidelity": "fid",
+    "utility": "util",
+    "privacy": "priv",
+    "conformance": "conf",
+}
+
+
+def esc(value: str) -> str:
+    """``value`` made safe to put in Textual markup (names, messages, anything not ours)."""
+    return escape(value)
+
+
+def score_style(score: float | None, *, scale: float = 100.0) -> str:
+    """The colour of a score: good (>= 80 %), fair (>= 60 %) or poor."""
+    if score is None:
+        return "dim"
+    share = score / scale
+    return "green" if share >= 0.8 else "yellow" if share >= 0.6 else "red"
+
+
+def score(value: float | None, *, scale: float = 100.0, digits: int = 1) -> Text:
+    """A 0-100 (or 0-1, with ``scale=1``) score, coloured by verdict; a dash when unknown."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return Text(DASH, style="dim", justify="right")
+    return Text(f"{value:.{digits}f}", style=score_style(value, scale=scale), justify="right")
+
+
+def count(value: int | None) -> Text:
+    if value is None:
+        return Text(DASH, style="dim", justify="right")
+    return Text(f"{value:,}", justify="right")
+
+
+def date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else DASH
+
+
+def short_date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else DASH
+
+
+def gates(passed: bool | None) -> Text:
+    if passed is None:
+        return Text(DASH, style="dim")
+    return Text("pass", style="green") if passed else Text("FAIL", style="bold red")
+
+
+def text(value: str | None, *, limit: int | None = None) -> str:
+    """Plain text (not markup) for a DataTable cell or a Static: a dash when empty."""
+    if not value:
+        return DASH
+    if limit is not None and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
+def cell(value: Any) -> Text | str:  # Text, never a str: a str cell is read as markup
+    """A data or query cell: NULL dimmed, numbers right-aligned, long text cut."""
+    if value is None:
+        return Text("NULL", style="dim italic")
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return Text(str(value), justify="right")
+    if isinstance(value, float):
+        return Text(f"{value:.6g}", justify="right")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    shown = str(value)
+    return Text(shown if len(shown) <= CELL_CHARS else shown[: CELL_CHARS - 1] + "…")
+
+
+def signed(value: float | None) -> Text:
+    if value is None or value == 0:
+        return Text("")
+    style = "green" if value > 0 else "red"
+    return Text(f"{value:+,.4g}", style=style, justify="right")
+
+
+def plain(value: Any) -> str:
+    """A value as short text (escape it before putting it in markup)."""
+    if value is None:
+        return DASH
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def literal(value: Any) -> Text:
+    """A value as a DataTable cell that is never read as markup."""
+    return Text(plain(value))

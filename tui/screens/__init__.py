@@ -1,0 +1,1 @@
+"""The screens of the Phantom TUI; each talks to the Registry through :mod:`registry.browse`."""
