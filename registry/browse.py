@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import re
 import threading
 import time
@@ -328,6 +327,8 @@ def column_scores(quality: dict[str, Any]) -> list[ColumnScore]:
     Fidelity column shapes for seeded recipes (metric from ``worst_columns`` where listed),
     conformance to the declared distribution for samplers. [] when neither is there.
     """
+    from registry.catalog import score_number
+
     metrics = {
         d.get("column"): d.get("metric")
         for d in quality.get("worst_columns") or ()
@@ -337,7 +338,7 @@ def column_scores(quality: dict[str, Any]) -> list[ColumnScore]:
     fidelity = quality.get("fidelity")
     if isinstance(fidelity, dict) and isinstance(fidelity.get("columns"), dict):
         for column, value in fidelity["columns"].items():
-            score = _number(value)
+            score = score_number(value)
             if score is not None:
                 found.append(
                     ColumnScore(str(column), score, str(metrics.get(column) or "shape"), "fidelity")
@@ -345,7 +346,7 @@ def column_scores(quality: dict[str, Any]) -> list[ColumnScore]:
     conformance = quality.get("conformance")
     if not found and isinstance(conformance, dict) and isinstance(conformance.get("columns"), dict):
         for column, value in conformance["columns"].items():
-            score = _number(value)
+            score = score_number(value)
             metric = value.get("test") if isinstance(value, dict) else None
             if score is not None:
                 found.append(ColumnScore(str(column), score, str(metric or "-"), "conformance"))
@@ -758,14 +759,6 @@ def _json(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, dict):
-        value = value.get("score")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 __all__ = [

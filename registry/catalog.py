@@ -838,7 +838,8 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _number(value: Any) -> float | None:
+def score_number(value: Any) -> float | None:
+    """A finite score read loosely from quality JSON (a number, or a mapping with ``score``)."""
     if isinstance(value, dict):
         value = value.get("score")
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -919,7 +920,7 @@ def parse_tag(
     areas = {
         str(k): v
         for k, value in _mapping(scores.get("areas")).items()
-        if (v := _number(value)) is not None
+        if (v := score_number(value)) is not None
     }
     gates = [g for g in scores.get("gates") or () if isinstance(g, dict) and "passed" in g]
     seed_sha = (m.group(1) if (m := _SEED_SHA.search(body)) else None) if seed else None
@@ -955,8 +956,8 @@ def parse_tag(
         "files": _int(out.get("nfiles")),
         "dvc_md5": str(md5) if md5 else None,
         "splits": [(name, r) for name, r, _ in split_rows],
-        "quality_overall": _number(scores.get("overall")),
-        "fidelity": _number(fidelity.get("score")),
+        "quality_overall": score_number(scores.get("overall")),
+        "fidelity": score_number(fidelity.get("score")),
         "areas": list(areas.items()),
         "gates_passed": all(bool(g["passed"]) for g in gates) if gates else None,
         "quality": json.dumps(scores, sort_keys=True) if scores else None,
@@ -1032,7 +1033,7 @@ def _column_scores(scores: dict[str, Any]) -> dict[str, dict[str, float]]:
         columns = _mapping(value).get("columns") if isinstance(value, dict) else None
         if not isinstance(columns, dict):
             continue
-        numbers = {str(k): n for k, v in columns.items() if (n := _number(v)) is not None}
+        numbers = {str(k): n for k, v in columns.items() if (n := score_number(v)) is not None}
         if numbers:
             found[str(section)] = numbers
     return found
