@@ -403,6 +403,9 @@ def format_validation_error(path: Path | str, exc: ValidationError) -> str:
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown field; check its spelling against 'phantom schema'"
+    elif first["type"] == "string_pattern_mismatch":
+        pattern = (first.get("ctx") or {}).get("pattern", "")
+        message = f"expected {_PATTERN_WORDS.get(pattern, f'text matching {pattern}')}"
     got = first.get("input")
     line = f"{path}: {loc}: {message}" if loc else f"{path}: {message}"
     if first["type"] not in {"missing", "value_error", "extra_forbidden"} and _printable(got):
@@ -410,6 +413,13 @@ def format_validation_error(path: Path | str, exc: ValidationError) -> str:
     if len(errors) > 1:
         line += f" (+{len(errors) - 1} more)"
     return line
+
+
+_PATTERN_WORDS = {
+    NAME_PATTERN: "lowercase letters, digits and '-', e.g. penguins-synth",
+    SEMVER_PATTERN: "a semantic version such as 1.2.0",
+    COLUMN_NAME_PATTERN: "a SQL identifier: letters, digits and _, not starting with a digit",
+}
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
