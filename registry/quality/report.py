@@ -154,8 +154,9 @@ def score_tables(
             if target
             else None
         )
-        accuracy = score_accuracy(real, synthetic, holdout, kinds=kinds)
+        accuracy_job = pool.submit(score_accuracy, real, synthetic, holdout, kinds=kinds)
         privacy = score_privacy(real, holdout, synthetic, kinds=kinds)
+        accuracy = accuracy_job.result()
         plots = plots_job.result() if plots_job is not None else {}
         detection = detection_job.result()
         utility = utility_job.result() if utility_job is not None else None
