@@ -56,7 +56,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 from pydantic import BaseModel, ConfigDict
 
-from registry.quality.fidelity import ColumnKind, column_kinds
+from registry.quality.fidelity import ColumnKind, column_kinds, datetime_ns
 
 #: Bins per column (mostlyai-qa's default), and the most we allow (a triple's joint table has
 #: about bins**3 cells, counted densely).
@@ -119,16 +119,8 @@ def _is_datetime(column: pd.Series) -> bool:
 def _as_float(column: pd.Series, kind: ColumnKind, fmt: str | None) -> np.ndarray:
     """float64 values with NaN for nulls; datetimes as nanoseconds since the epoch (UTC)."""
     if kind == "datetime" or _is_datetime(column):
-        if not _is_datetime(column):
-            text = column.where(column.isna(), column.astype(str))
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-            if not _is_datetime(parsed):  # mixed time zones come back as objects
-                parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
-            column = parsed
-        if isinstance(column.dtype, pd.DatetimeTZDtype):
-            column = column.dt.tz_convert(None)
-        ns = column.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
-        return np.where(column.notna().to_numpy(), ns.astype(np.float64), np.nan)
+        ns, ok = datetime_ns(column, fmt)
+        return np.where(ok, ns.astype(np.float64), np.nan)
     if pd.api.types.is_timedelta64_dtype(column.dtype):
         return column.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
     if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):

@@ -228,8 +228,8 @@ def _prepare(
         real_col, synthetic_col = real[name], synthetic[name]
         if kind == "datetime":
             fmt = None if _is_datetime(real_col) else _datetime_format(real_col)
-            real_ns, real_ok = _as_ns(real_col, fmt)
-            synthetic_ns, synthetic_ok = _as_ns(synthetic_col, fmt)
+            real_ns, real_ok = datetime_ns(real_col, fmt)
+            synthetic_ns, synthetic_ok = datetime_ns(synthetic_col, fmt)
             prepared[name] = _Prepared(
                 kind,
                 real_values=np.where(real_ok, real_ns.astype(np.float64), np.nan),
@@ -258,7 +258,7 @@ def _is_datetime(column: pd.Series) -> bool:
     return pd.api.types.is_datetime64_any_dtype(column.dtype)
 
 
-def _as_ns(column: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarray]:
+def datetime_ns(column: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Nanoseconds since the epoch (UTC for aware values) and a mask of the non-null ones."""
     if not _is_datetime(column):
         text = column.where(column.isna(), column.astype(str))
@@ -276,7 +276,7 @@ def _as_ns(column: pd.Series, fmt: str | None) -> tuple[np.ndarray, np.ndarray]:
 def _as_float(column: pd.Series) -> np.ndarray:
     """float64 values with NaN for nulls and for anything that is not a number."""
     if _is_datetime(column):
-        ns, ok = _as_ns(column, None)
+        ns, ok = datetime_ns(column, None)
         return np.where(ok, ns.astype(np.float64), np.nan)
     if pd.api.types.is_timedelta64_dtype(column.dtype):
         return column.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
