@@ -123,7 +123,7 @@ def materialize(
             recipe_path=recipe_path,
             seed=seed,
             split_rows=split_rows,
-            frame=frame,
+            schema=card_args["schema"],
             library_versions=generator.library_versions(),
             root=root,
         )
@@ -247,7 +247,7 @@ def build_manifest(
     recipe_path: Path,
     seed: Any,
     split_rows: dict[str, dict[str, Any]],
-    frame: pd.DataFrame,
+    schema: Any,
     library_versions: dict[str, str],
     root: Path,
 ) -> dict[str, Any]:
@@ -261,13 +261,12 @@ def build_manifest(
         if path.is_file() and path.name != MANIFEST
     }
     revision, dirty = git_revision(root)
-    schema = _arrow_schema(frame)
     return {
         "name": recipe.name,
         "version": recipe.version,
         "content_hash": content_hash(files),
         "files": files,
-        "rows": len(frame),
+        "rows": sum(info["rows"] for info in split_rows.values()),
         "splits": {name: info["rows"] for name, info in split_rows.items()},
         "columns": [{"name": f.name, "type": str(f.type)} for f in schema],
         "recipe_sha256": sha256_bytes(recipe_path.read_bytes()),
