@@ -382,6 +382,18 @@ def measure(root: Path, work: Path, runs: int, versions: int, datasets: int) -> 
     print(f"  ratio to plain parquet (workspace): {ws / base:.2f}x")
 
 
+def isolate(work: Path) -> None:
+    """Point user dirs (DVC remotes, caches) into ``work`` and put this venv's tools on PATH."""
+    os.environ.update(
+        XDG_DATA_HOME=os.fspath(work / "xdg-data"),
+        XDG_CACHE_HOME=os.fspath(work / "xdg-cache"),
+        DVC_NO_ANALYTICS="1",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.pop("PHANTOM_REGISTRY", None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", type=int, default=1000, help="release tags in all")
@@ -393,14 +405,7 @@ def main() -> None:
 
     work = (args.dir or Path(tempfile.mkdtemp(prefix="phantom-bench-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    os.environ.update(
-        XDG_DATA_HOME=os.fspath(work / "xdg-data"),
-        XDG_CACHE_HOME=os.fspath(work / "xdg-cache"),
-        DVC_NO_ANALYTICS="1",
-        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.pop("PHANTOM_REGISTRY", None)
+    isolate(work)
     from registry import Registry
 
     root = work / "registry"

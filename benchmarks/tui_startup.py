@@ -32,7 +32,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent
 SIZE = (80, 24)
 TARGET_S = 1.5
 
@@ -115,14 +114,10 @@ def main() -> None:
 
     work = (args.dir or Path(tempfile.mkdtemp(prefix="phantom-tui-bench-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    os.environ.update(
-        XDG_DATA_HOME=os.fspath(work / "xdg-data"),
-        XDG_CACHE_HOME=os.fspath(work / "xdg-cache"),
-        DVC_NO_ANALYTICS="1",
-        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.pop("PHANTOM_REGISTRY", None)
+    sys.path.insert(0, os.fspath(HERE))
+    from catalog_registry import isolate
+
+    isolate(work)
     root = work / "registry"
     try:
         if not (root / "dvc.yaml").exists():
