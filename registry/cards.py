@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from registry.recipes import Recipe, SdvGenerator
+from registry.images import card_features, class_names_of_schema
+from registry.recipes import DiffusionGenerator, Recipe, SdvGenerator
 
 _ARROW_TO_HF = {"double": "float64", "float": "float32", "halffloat": "float16"}
 _SIZE_CATEGORIES = (
@@ -59,7 +60,9 @@ def front_matter(
         }
     ]
     meta["dataset_info"] = {
-        "features": [{"name": field.name, "dtype": hf_dtype(field.type)} for field in schema],
+        "features": card_features(names)
+        if (names := class_names_of_schema(schema)) is not None
+        else [{"name": field.name, "dtype": hf_dtype(field.type)} for field in schema],
         "splits": [
             {"name": name, "num_bytes": info["bytes"], "num_examples": info["rows"]}
             for name, info in splits.items()
@@ -121,7 +124,7 @@ def _provenance(recipe: Recipe, seed: Any | None, depth: int) -> str:
     generator = recipe.generator
     model = (
         f"{generator.kind} / {generator.model}"
-        if isinstance(generator, SdvGenerator)
+        if isinstance(generator, SdvGenerator | DiffusionGenerator)
         else generator.kind
     )
     lines = [
@@ -158,6 +161,11 @@ def _splits_table(splits: dict[str, dict[str, Any]]) -> str:
 
 def _schema_table(schema: Any) -> str:
     lines = ["## Columns\n", "| column | type |", "|---|---|"]
+    names = class_names_of_schema(schema)
+    if names is not None:
+        shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        lines += ["| image | Image (PNG) |", f"| label | ClassLabel: {shown} |"]
+        return "\n".join(lines) + "\n"
     lines += [f"| {field.name} | {hf_dtype(field.type)} |" for field in schema]
     return "\n".join(lines) + "\n"
 
@@ -183,12 +191,53 @@ def _quality_section(report: Any, assets: str) -> str:
             f"{'yes' if g.passed else 'NO'} |"
             for g in report.gates
         ]
+    if report.images:
+        lines += ["", *_image_scores(report)]
     if report.worst_columns:
         lines += ["", "Worst columns:", "", "| column | score | metric |", "|---|---:|---|"]
         lines += [f"| {c.column} | {c.score:.3f} | {c.metric} |" for c in report.worst_columns]
     for name, path in report.plots.items():
         lines.append(f"\n![{name}]({assets}{path})")
     return "\n".join(lines) + "\n"
+
+
+def _image_scores(report: Any) -> list[str]:
+    """The image scores a reviewer checks, each beside the real-data figure it compares with."""
+    images, utility, privacy = report.images, report.utility or {}, report.privacy or {}
+    lines = [
+        "| image score | synthetic | real reference |",
+        "|---|---:|---:|",
+        f"| label fidelity (real-trained classifier agrees) | {images['label_fidelity']:.1%} | |",
+    ]
+    if utility:
+        lines.append(
+            f"| accuracy on the real holdout, trained on synthetic (TSTR) vs real (TRTR) | "
+            f"{utility['tstr']:.1%} | {utility['trtr']:.1%} |"
+        )
+    lines += [
+        f"| Frechet distance to the real train images | {images['frechet_distance']:.3f} | "
+        f"{images['frechet_baseline']:.3f} (holdout) |",
+        f"| median distance to the nearest training image | {privacy['dcr_median']:.3f} | "
+        f"{privacy['dcr_holdout_median']:.3f} (holdout) |",
+        f"| near-copies of training images (RMS < {privacy['copy_distance']:g}) | "
+        f"{privacy['exact_copies']} | {_percent(privacy.get('natural_copy_share'))} (holdout) |",
+        "",
+        f"Frechet encoder: {images['encoder']}; {images['frechet_images']:,} images a side, "
+        f"{images['image_size']}x{images['image_size']} pixels.",
+    ]
+    if privacy.get("flagged_rows"):
+        shown = ", ".join(str(i) for i in privacy["flagged_rows"])
+        lines.append(f"Near-copies flagged (row numbers before splitting): {shown}.")
+    by_class = images.get("label_fidelity_by_class") or {}
+    if by_class:
+        lines += ["", "| label | " + " | ".join(by_class) + " |"]
+        lines += ["|---|" + "---:|" * len(by_class)]
+        lines += ["| label fidelity | " + " | ".join(f"{v:.0%}" for v in by_class.values()) + " |"]
+    return lines
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def _fmt(value: float | None) -> str:

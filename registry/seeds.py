@@ -123,15 +123,23 @@ def load_seed(
     root: Path,
     random_seed: int,
     read_registry_version: ReadRegistryVersion | None = None,
+    images: bool = False,
 ) -> SeedData:
     """Read a recipe's seed and split it into train and holdout.
+
+    With ``images`` (diffusion recipes) the seed is read as labeled images: a frame of
+    ``image`` (PNG bytes) and ``label`` (class name), see :mod:`registry.images`.
 
     Returns a :class:`SeedData`. ``round(seed.holdout * n)`` shuffled rows (by
     ``np.random.default_rng(random_seed)``) are held out, leaving at least one row in train;
     both parts keep the seed's row order and get fresh indexes. Deterministic.
     Raises :class:`SeedError` naming the source when it cannot be found or read.
     """
-    read = _read(seed.source, root=Path(root), read_registry_version=read_registry_version)
+    read = (
+        _read_images(seed.source, root=Path(root), read_registry_version=read_registry_version)
+        if images
+        else _read(seed.source, root=Path(root), read_registry_version=read_registry_version)
+    )
     train, holdout = split_holdout(read.frame, seed.holdout, random_seed=random_seed)
     return SeedData(
         train=train,
@@ -211,16 +219,7 @@ def resolve_seed_path(source: str, *, root: Path) -> Path:
 
     Raises :class:`SeedError` when it escapes the registry, is missing or is not a file.
     """
-    root = Path(root).resolve()
-    candidate = Path(source)
-    if not candidate.is_absolute():
-        candidate = root / candidate
-    path = candidate.resolve()
-    if not path.is_relative_to(root):
-        raise SeedError(
-            f"seed.source {source!r} resolves outside the registry ({root}); "
-            "expected a path inside it, e.g. recipes/seeds/data.csv"
-        )
+    path = resolve_inside(source, root=root)
     if not path.exists():
         raise SeedError(
             f"seed.source {source!r}: no such file in the registry; expected a CSV or parquet "
@@ -399,6 +398,122 @@ def _read_hf(source: str, rest: str) -> _Frame:
     )
 
 
+# --- labeled images -----------------------------------------------------------------------------
+
+
+def _read_images(
+    source: str, *, root: Path, read_registry_version: ReadRegistryVersion | None
+) -> _Frame:
+    """Labeled images: ``sklearn:digits``, an image folder, or an image dataset's version."""
+    from registry import images
+
+    scheme, sep, _rest = source.partition(":")
+    if not sep or len(scheme) == 1:
+        return _read_image_folder(source, root=root)
+    if source == "sklearn:digits":
+        return _read_digits(source)
+    if scheme in {"registry", "hf"}:
+        read = _read(source, root=root, read_registry_version=read_registry_version)
+        if not images.is_image_frame(read.frame):
+            raise SeedError(
+                f"seed.source {source!r} has columns {list(read.frame.columns)}; expected an "
+                "image dataset with 'image' and 'label' columns"
+            )
+        return read._replace(frame=images.normalize_image_frame(read.frame))
+    raise SeedError(
+        f"seed.source {source!r}: expected labeled images: sklearn:digits, an image folder, "
+        "or a registry:/hf: image dataset"
+    )
+
+
+def _read_digits(source: str) -> _Frame:
+    """scikit-learn's 8x8 digits (1,797 images, grey levels 0-16) as PNGs labeled "0".."9"."""
+    from sklearn.datasets import load_digits
+
+    from registry import images
+
+    bunch = load_digits()
+    grey = np.rint(bunch.images * (255.0 / 16.0)).astype(np.uint8)
+    frame = images.image_frame(
+        [images.encode_png(pixels) for pixels in grey], [str(t) for t in bunch.target]
+    )
+    version = _version("scikit-learn")
+    return _Frame(
+        frame,
+        frame_sha256(frame),
+        0,
+        f"scikit-learn {version} load_digits (8x8, grey levels scaled 0-16 -> 0-255)",
+        "sklearn",
+        {"scikit-learn": version},
+    )
+
+
+def _read_image_folder(source: str, *, root: Path) -> _Frame:
+    """The imagefolder layout: ``<folder>/<label>/<image>``; the label is the subfolder name.
+
+    ``sha256`` hashes every image file's relative path and bytes, so renaming a file into
+    another class changes it as much as editing pixels does.
+    """
+    from registry import images
+
+    folder = resolve_inside(source, root=root)
+    if not folder.is_dir():
+        raise SeedError(
+            f"seed.source {source!r}: no such folder in the registry; expected an image folder "
+            "with one subfolder per label"
+        )
+    files = sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix.lower() in images.IMAGE_SUFFIXES
+    )
+    misplaced = [path for path in files if path.parent.parent != folder]
+    if misplaced:
+        raise SeedError(
+            f"seed.source {source!r}: {misplaced[0].relative_to(folder)} is not directly in a "
+            "label subfolder; expected <folder>/<label>/<image>"
+        )
+    if not files:
+        raise SeedError(
+            f"seed.source {source!r} holds no images; expected <folder>/<label>/<image> files "
+            f"({', '.join(sorted(images.IMAGE_SUFFIXES))})"
+        )
+    blobs, labels, listing = [], [], []
+    for path in files:
+        data = path.read_bytes()
+        try:
+            pixels = images.decode_image(data)
+        except (OSError, ValueError) as exc:
+            raise SeedError(
+                f"seed.source {source!r}: {path.relative_to(folder)} is not a readable image "
+                f"({exc}); expected PNG, JPEG or another format Pillow reads"
+            ) from exc
+        blobs.append(images.encode_png(pixels))
+        labels.append(path.parent.name)
+        listing.append(f"{path.relative_to(folder).as_posix()}\t{sha256_bytes(data)}\n")
+    return _Frame(
+        images.image_frame(blobs, labels),
+        sha256_bytes("".join(listing).encode()),
+        0,
+        f"image folder {source} ({len(files)} images, {len(set(labels))} labels)",
+        "file",
+        {},
+    )
+
+
+def resolve_inside(source: str, *, root: Path) -> Path:
+    """``source`` (relative to ``root``) resolved with symlinks; refused if it leaves ``root``."""
+    root = Path(root).resolve()
+    candidate = Path(source)
+    path = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    if not path.is_relative_to(root):
+        raise SeedError(
+            f"seed.source {source!r} resolves outside the registry ({root}); "
+            "expected a path inside it, e.g. recipes/seeds/data.csv"
+        )
+    return path
+
+
 def _version(distribution: str) -> str:
     try:
         return metadata.version(distribution)
@@ -413,6 +528,7 @@ __all__ = [
     "SeedData",
     "frame_sha256",
     "load_seed",
+    "resolve_inside",
     "resolve_seed_path",
     "seed_columns",
     "split_holdout",

@@ -19,6 +19,7 @@ GENERATORS: dict[tuple[str, str | None], str] = {
     ("sdv", "tvae"): "registry.generators.tabular:SdvGenerator",
     ("sdv", "copulagan"): "registry.generators.tabular:SdvGenerator",
     ("sampler", None): "registry.generators.samplers:ColumnSampler",
+    ("diffusion", None): "registry.generators.diffusion:DiffusionGenerator",
 }
 
 

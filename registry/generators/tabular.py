@@ -45,11 +45,9 @@ Errors
 
 from __future__ import annotations
 
-import random
-import sys
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from functools import partial
 from importlib import metadata
 from types import SimpleNamespace
@@ -59,8 +57,8 @@ from unittest.mock import patch
 import numpy as np
 import pandas as pd
 
-from registry._threads import thread_count
 from registry.errors import GeneratorError, PhantomError, RecipeError
+from registry.generators._torch import limited_threads, seeded, torch_thread_count
 
 if TYPE_CHECKING:
     from registry.recipes import SdvGenerator as SdvConfig
@@ -81,66 +79,12 @@ FIXED_PARAMS: dict[str, dict[str, Any]] = {
     "copulagan": {"enable_gpu": False, "verbose": False},
 }
 TABLE = "table"
-MAX_TORCH_THREADS = 4
 # A name-typed string column is a category when its distinct values are at most this share
 # of its non-null rows; above it, it is an identifier or PII and SDV generates fresh values.
 CATEGORY_SHARE = 0.5
 # sdtypes SDV learns from the data; others (id, unknown, email, ...) it generates fresh, so
 # they cannot be conditioned on.
 MODELLED_SDTYPES = frozenset({"numerical", "categorical", "datetime", "boolean", "ordinal"})
-
-
-def torch_thread_count(environ: Mapping[str, str] | None = None) -> int:
-    """Threads for torch and BLAS (see :mod:`registry._threads`; at most 4: the small networks
-    here gain nothing beyond). The count can change the neural models' low-order bits, so it
-    is recorded with the library versions."""
-    return thread_count(cap=MAX_TORCH_THREADS, environ=environ)
-
-
-@contextmanager
-def _limited_threads() -> Iterator[None]:
-    """Run the block with :func:`torch_thread_count` threads for torch, BLAS and OpenMP.
-
-    torch's intra-op count is set and restored; NumPy/SciPy BLAS and OpenMP pools (used by
-    rdt's and scikit-learn's mixture models) are capped with threadpoolctl.
-    """
-    count = torch_thread_count()
-    torch = sys.modules.get("torch")
-    before = torch.get_num_threads() if torch is not None else None
-    if torch is not None:
-        torch.set_num_threads(count)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # a scikit-learn dependency, so normally present
-        limits: Any = nullcontext()
-    else:
-        limits = threadpool_limits(limits=count)
-    try:
-        with limits:
-            yield
-    finally:
-        if torch is not None and before is not None:
-            torch.set_num_threads(before)
-
-
-@contextmanager
-def _seeded(random_seed: int) -> Iterator[None]:
-    """Seed Python's, NumPy's and (if loaded) torch's global generators; restore them after."""
-    torch = sys.modules.get("torch")
-    py_state = random.getstate()
-    np_state = np.random.get_state()
-    torch_state = torch.get_rng_state() if torch is not None else None
-    random.seed(random_seed)
-    np.random.seed(random_seed % 2**32)
-    if torch is not None:
-        torch.manual_seed(random_seed)
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)
-        if torch is not None and torch_state is not None:
-            torch.set_rng_state(torch_state)
 
 
 @contextmanager
@@ -245,8 +189,8 @@ class SdvGenerator:
             synthesizer = cls(detected, **params)
 
         with (
-            _seeded(self.random_seed),
-            _limited_threads(),
+            seeded(self.random_seed),
+            limited_threads(),
             _sdv_errors(f"{self._label} could not fit the seed"),
         ):
             synthesizer.fit({TABLE: frame})
@@ -268,8 +212,8 @@ class SdvGenerator:
         synthesizer = self._synthesizer
         parts: list[pd.DataFrame] = []
         with (
-            _seeded(self.random_seed),
-            _limited_threads(),
+            seeded(self.random_seed),
+            limited_threads(),
             _sdv_errors(f"{self._label} could not sample"),
             _quiet_sdv_progress(),
         ):

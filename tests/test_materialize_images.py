@@ -1,0 +1,225 @@
+"""A diffusion recipe becomes an image dataset that `datasets` loads as PIL images and labels."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from registry import Registry
+from registry.errors import RecipeError, SeedError
+from tests.conftest import BIN, build_and_commit, write
+
+TINY_DIGITS = """\
+name: {name}
+version: 1.0.0
+seed: {{source: "sklearn:digits", holdout: 0.2}}
+generator:
+  kind: diffusion
+  model: ddpm
+  epochs: 1
+  width: 8
+  steps: 3
+  classes: {{"0": 1, "1": 1, "7": 2}}
+rows: 80
+splits: {{train: 0.75, test: 0.25}}
+random_seed: 11
+target: label
+quality: {{min_overall: 0}}
+"""
+
+
+@pytest.fixture(scope="module")
+def digits_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A registry where the tiny digits recipe was built by `dvc repro` and released as 1.0.0
+    (module-scoped: it trains a model)."""
+    from registry import store
+    from registry.recipes import load_recipe
+
+    home = tmp_path_factory.mktemp("images")
+    root = home / "registry"
+    with pytest.MonkeyPatch.context() as env:  # what the autouse per-test fixture sets
+        env.setenv("XDG_DATA_HOME", str(home / "data"))
+        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
+        env.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        Registry.init(root, remote=home / "remote")
+        recipe = write(root / "recipes" / "digits.yaml", TINY_DIGITS.format(name="digits"))
+        store.register_stage(root, load_recipe(recipe))
+        build_and_commit(root, "digits 1.0.0")
+        Registry(root).release("digits")
+        yield root
+
+
+def test_files_include_the_saved_model_and_the_sample_grid(digits_registry: Path) -> None:
+    folder = digits_registry / "data" / "digits"
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+    assert {
+        "README.md",
+        "data/train-00000-of-00001.parquet",
+        "data/test-00000-of-00001.parquet",
+        "model/model_index.json",
+        "model/phantom.json",
+        "model/unet/diffusion_pytorch_model.safetensors",
+        "model/scheduler/scheduler_config.json",
+        "plots/synthetic_samples.png",
+        "plots/real_samples.png",
+        "quality.json",
+        "manifest.json",
+    } <= files
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert "model/unet/diffusion_pytorch_model.safetensors" in manifest["files"]
+    assert manifest["generator"] == {"kind": "diffusion", "model": "ddpm"}
+    assert {"torch", "diffusers"} <= set(manifest["library_versions"])
+
+
+def test_load_dataset_returns_pil_images_and_class_names(digits_registry: Path) -> None:
+    import datasets
+    from PIL.Image import Image
+
+    ds = datasets.load_dataset(str(digits_registry / "data" / "digits"))
+
+    assert {name: len(split) for name, split in ds.items()} == {"train": 60, "test": 20}
+    features = ds["train"].features
+    assert isinstance(features["image"], datasets.Image)
+    assert features["label"].names == [str(d) for d in range(10)]
+    row = ds["train"][0]
+    assert isinstance(row["image"], Image) and row["image"].size == (8, 8)
+    assert row["image"].mode == "L"
+    labels = [features["label"].int2str(i) for i in [*ds["train"]["label"], *ds["test"]["label"]]]
+    assert sorted(set(labels)) == ["0", "1", "7"]
+    assert labels.count("7") == 40  # weight 2 of 4, of 80 images
+
+
+def test_registry_load_verifies_and_returns_the_same_images(digits_registry: Path) -> None:
+    ds = Registry(digits_registry).load("digits")
+
+    assert ds["test"].features["label"].names[7] == "7"
+    assert np.asarray(ds["test"][0]["image"]).shape == (8, 8)
+
+
+def test_the_card_shows_the_image_scores_and_embeds_the_grid(digits_registry: Path) -> None:
+    folder = digits_registry / "data" / "digits"
+    quality = json.loads((folder / "quality.json").read_text())
+    card = (folder / "README.md").read_text()
+    meta = yaml.safe_load(card.split("---\n")[1])
+
+    assert quality["kind"] == "image"
+    assert {"fidelity", "utility", "privacy"} <= set(quality["areas"])
+    assert f"{quality['images']['label_fidelity']:.1%}" in card
+    assert f"{quality['utility']['tstr']:.1%} | {quality['utility']['trtr']:.1%}" in card
+    assert f"{quality['images']['frechet_distance']:.3f}" in card
+    assert "phantom-cnn-64" in card
+    assert "![synthetic samples](plots/synthetic_samples.png)" in card
+    assert meta["dataset_info"]["features"][0] == {"name": "image", "dtype": "image"}
+    assert meta["dataset_info"]["features"][1]["dtype"]["class_label"]["names"]["7"] == "7"
+
+
+def test_rebuilding_gives_the_same_content_hash(digits_registry: Path) -> None:
+    before = json.loads((digits_registry / "data/digits/manifest.json").read_text())
+
+    again = Registry(digits_registry).materialize(digits_registry / "recipes" / "digits.yaml")
+
+    assert again.content_hash == before["content_hash"]
+
+
+@pytest.mark.parametrize("model_path", ["registry:digits@1.0.0", "data/digits/model"])
+def test_a_saved_model_extends_the_dataset_without_retraining(
+    digits_registry: Path, model_path: str
+) -> None:
+    recipe = TINY_DIGITS.format(name="digits-more").replace(
+        "model: ddpm", f"model: pretrained\n  path: {model_path}"
+    )
+    path = write(digits_registry / "recipes" / "digits-more.yaml", recipe)
+    messages: list[str] = []
+
+    result = Registry(digits_registry).materialize(path, progress=messages.append)
+
+    assert result.manifest["generator"] == {"kind": "diffusion", "model": "pretrained"}
+    assert result.manifest["rows"] == 80
+    assert not any(m.startswith("epoch") for m in messages)  # nothing was trained
+
+
+def _png(path: Path, color: tuple[int, int, int]) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (8, 8), color).save(path)
+
+
+def test_an_image_folder_seed_gives_its_subfolders_as_classes(registry_root: Path) -> None:
+    import datasets
+
+    for i in range(12):
+        _png(registry_root / f"recipes/seeds/shapes/red/{i}.png", (200 + i, 10, 10))
+        _png(registry_root / f"recipes/seeds/shapes/blue/{i}.png", (10, 10, 200 + i))
+    recipe = TINY_DIGITS.format(name="shapes").replace('"sklearn:digits"', "recipes/seeds/shapes")
+    recipe = recipe.replace('classes: {"0": 1, "1": 1, "7": 2}', "guidance_scale: 1.0")
+    path = write(registry_root / "recipes" / "shapes.yaml", recipe)
+
+    result = Registry(registry_root).materialize(path)
+
+    ds = datasets.load_dataset(str(result.path))
+    assert ds["train"].features["label"].names == ["blue", "red"]
+    assert ds["train"][0]["image"].mode == "RGB"
+    assert result.manifest["seed"]["kind"] == "file"
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (
+            ('"sklearn:digits"', "recipes/seeds/penguins.csv"),
+            RecipeError,
+            r"shapes.yaml: seed.source 'recipes/seeds/penguins.csv': a diffusion recipe "
+            "learns from images",
+        ),
+        (
+            ('"sklearn:digits"', '"sklearn:wine"'),
+            RecipeError,
+            r"'sklearn:wine' is a table; the bundled image set is sklearn:digits",
+        ),
+        (
+            ('"sklearn:digits"', "recipes/seeds/nothing"),
+            SeedError,
+            r"shapes.yaml: seed.source 'recipes/seeds/nothing': no such folder",
+        ),
+        (
+            ('"7": 2', '"cat": 2'),
+            RecipeError,
+            r"shapes.yaml: generator.classes: 'cat' is not a label of the seed",
+        ),
+        (("width: 8", "width: 8\n  image_size: 10"), RecipeError, r"generator.image_size: .*4"),
+        (
+            ("model: ddpm", "model: ddpm\n  path: x"),
+            RecipeError,
+            r"path, prompt and prompts belong to model: pretrained",
+        ),
+    ],
+)
+def test_bad_image_recipes_get_one_line_and_write_nothing(
+    registry_root: Path, change: tuple[str, str], error: type[Exception], message: str
+) -> None:
+    recipe = TINY_DIGITS.format(name="shapes").replace(*change)
+    path = write(registry_root / "recipes" / "shapes.yaml", recipe)
+
+    with pytest.raises(error, match=message) as raised:
+        Registry(registry_root).materialize(path)
+
+    assert "\n" not in str(raised.value)
+    assert not (registry_root / "data" / "shapes").exists()
+
+
+def test_an_image_outside_a_label_folder_is_named(registry_root: Path) -> None:
+    _png(registry_root / "recipes/seeds/loose/a/1.png", (1, 2, 3))
+    _png(registry_root / "recipes/seeds/loose/stray.png", (1, 2, 3))
+    recipe = TINY_DIGITS.format(name="loose").replace('"sklearn:digits"', "recipes/seeds/loose")
+    path = write(registry_root / "recipes" / "loose.yaml", recipe)
+
+    with pytest.raises(SeedError, match=r"stray.png is not directly in a label subfolder"):
+        Registry(registry_root).materialize(path)
