@@ -419,6 +419,14 @@ class DataPage:
     rows: list[tuple[Any, ...]]
     offset: int
     total: int
+    #: The ClassLabel names of an image dataset's ``label`` column (None for tables).
+    label_names: list[str] | None = None
+    #: The PNG grid of sample images saved with an image dataset, if there is one.
+    image_grid: Path | None = None
+
+    @property
+    def images(self) -> bool:
+        return self.label_names is not None and "image" in self.columns
 
     @property
     def end(self) -> int:
@@ -436,6 +444,7 @@ class _RowGroups:
     columns: list[str]
     spans: list[tuple[str, Path, int, int]]
     total: int
+    label_names: list[str] | None = None
 
 
 _GROUPS: OrderedDict[tuple[str, str], _RowGroups] = OrderedDict()
@@ -475,7 +484,15 @@ def data_page(folder: Path, *, offset: int = 0, limit: int = PAGE_ROWS) -> DataP
         missing = [None] * part.num_rows  # a column another shard has and this one lacks
         values = [data.get(c, missing) for c in columns]
         rows_out.extend(zip(*values, strict=True))
-    return DataPage(columns=columns, rows=rows_out, offset=offset, total=groups.total)
+    grid = folder / "plots" / "synthetic_samples.png"
+    return DataPage(
+        columns=columns,
+        rows=rows_out,
+        offset=offset,
+        total=groups.total,
+        label_names=groups.label_names,
+        image_grid=grid if groups.label_names is not None and grid.is_file() else None,
+    )
 
 
 def _row_groups(folder: Path) -> _RowGroups:
@@ -488,17 +505,22 @@ def _row_groups(folder: Path) -> _RowGroups:
         if key in _GROUPS:
             _GROUPS.move_to_end(key)
             return _GROUPS[key]
+    from registry.images import class_names_of_schema
+
     columns: list[str] = []
     spans: list[tuple[str, Path, int, int]] = []
+    label_names: list[str] | None = None
     for split, files in version_shards(folder).items():
         for path in files:
             meta = pq.ParquetFile(path).metadata
-            for name in meta.schema.to_arrow_schema().names:
+            schema = meta.schema.to_arrow_schema()
+            label_names = label_names or class_names_of_schema(schema)
+            for name in schema.names:
                 if name not in columns:
                     columns.append(name)
             for index in range(meta.num_row_groups):
                 spans.append((split, path, index, meta.row_group(index).num_rows))
-    groups = _RowGroups(columns, spans, sum(span[3] for span in spans))
+    groups = _RowGroups(columns, spans, sum(span[3] for span in spans), label_names)
     with _DATA_LOCK:
         _GROUPS[key] = groups
         while len(_GROUPS) > 16:

@@ -37,6 +37,46 @@ target: is_fraud
 """
 
 
+TINY_DIGITS = """\
+name: {name}
+version: 1.0.0
+seed: {{source: "sklearn:digits", holdout: 0.2}}
+generator:
+  kind: diffusion
+  model: ddpm
+  epochs: 1
+  width: 8
+  steps: 3
+  classes: {{"0": 1, "1": 1, "7": 2}}
+rows: 80
+splits: {{train: 0.75, test: 0.25}}
+random_seed: 11
+target: label
+quality: {{min_overall: 0}}
+"""
+
+
+@pytest.fixture(scope="session")
+def released_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry where the tiny digits recipe was built by `dvc repro` and released as 1.0.0
+    (shared by the session: it trains a model)."""
+    from registry import store
+    from registry.recipes import load_recipe
+
+    home = tmp_path_factory.mktemp("digits")
+    root = home / "registry"
+    with pytest.MonkeyPatch.context() as env:  # what the autouse per-test fixture sets
+        env.setenv("XDG_DATA_HOME", str(home / "data"))
+        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
+        env.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        Registry.init(root, remote=home / "remote")
+        recipe = write(root / "recipes" / "digits.yaml", TINY_DIGITS.format(name="digits"))
+        store.register_stage(root, load_recipe(recipe))
+        build_and_commit(root, "digits 1.0.0")
+        Registry(root).release("digits")
+    return root
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Each test gets its own default-remote, cache and HF dirs, and finds `phantom`/`dvc`."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,50 +11,11 @@ import yaml
 
 from registry import Registry
 from registry.errors import RecipeError, SeedError
-from tests.conftest import BIN, build_and_commit, write
-
-TINY_DIGITS = """\
-name: {name}
-version: 1.0.0
-seed: {{source: "sklearn:digits", holdout: 0.2}}
-generator:
-  kind: diffusion
-  model: ddpm
-  epochs: 1
-  width: 8
-  steps: 3
-  classes: {{"0": 1, "1": 1, "7": 2}}
-rows: 80
-splits: {{train: 0.75, test: 0.25}}
-random_seed: 11
-target: label
-quality: {{min_overall: 0}}
-"""
+from tests.conftest import TINY_DIGITS, write
 
 
-@pytest.fixture(scope="module")
-def digits_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A registry where the tiny digits recipe was built by `dvc repro` and released as 1.0.0
-    (module-scoped: it trains a model)."""
-    from registry import store
-    from registry.recipes import load_recipe
-
-    home = tmp_path_factory.mktemp("images")
-    root = home / "registry"
-    with pytest.MonkeyPatch.context() as env:  # what the autouse per-test fixture sets
-        env.setenv("XDG_DATA_HOME", str(home / "data"))
-        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
-        env.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-        Registry.init(root, remote=home / "remote")
-        recipe = write(root / "recipes" / "digits.yaml", TINY_DIGITS.format(name="digits"))
-        store.register_stage(root, load_recipe(recipe))
-        build_and_commit(root, "digits 1.0.0")
-        Registry(root).release("digits")
-        yield root
-
-
-def test_files_include_the_saved_model_and_the_sample_grid(digits_registry: Path) -> None:
-    folder = digits_registry / "data" / "digits"
+def test_files_include_the_saved_model_and_the_sample_grid(released_digits: Path) -> None:
+    folder = released_digits / "data" / "digits"
     files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
     assert {
@@ -78,11 +37,11 @@ def test_files_include_the_saved_model_and_the_sample_grid(digits_registry: Path
     assert {"torch", "diffusers"} <= set(manifest["library_versions"])
 
 
-def test_load_dataset_returns_pil_images_and_class_names(digits_registry: Path) -> None:
+def test_load_dataset_returns_pil_images_and_class_names(released_digits: Path) -> None:
     import datasets
     from PIL.Image import Image
 
-    ds = datasets.load_dataset(str(digits_registry / "data" / "digits"))
+    ds = datasets.load_dataset(str(released_digits / "data" / "digits"))
 
     assert {name: len(split) for name, split in ds.items()} == {"train": 60, "test": 20}
     features = ds["train"].features
@@ -96,15 +55,15 @@ def test_load_dataset_returns_pil_images_and_class_names(digits_registry: Path) 
     assert labels.count("7") == 40  # weight 2 of 4, of 80 images
 
 
-def test_registry_load_verifies_and_returns_the_same_images(digits_registry: Path) -> None:
-    ds = Registry(digits_registry).load("digits")
+def test_registry_load_verifies_and_returns_the_same_images(released_digits: Path) -> None:
+    ds = Registry(released_digits).load("digits")
 
     assert ds["test"].features["label"].names[7] == "7"
     assert np.asarray(ds["test"][0]["image"]).shape == (8, 8)
 
 
-def test_the_card_shows_the_image_scores_and_embeds_the_grid(digits_registry: Path) -> None:
-    folder = digits_registry / "data" / "digits"
+def test_the_card_shows_the_image_scores_and_embeds_the_grid(released_digits: Path) -> None:
+    folder = released_digits / "data" / "digits"
     quality = json.loads((folder / "quality.json").read_text())
     card = (folder / "README.md").read_text()
     meta = yaml.safe_load(card.split("---\n")[1])
@@ -120,25 +79,25 @@ def test_the_card_shows_the_image_scores_and_embeds_the_grid(digits_registry: Pa
     assert meta["dataset_info"]["features"][1]["dtype"]["class_label"]["names"]["7"] == "7"
 
 
-def test_rebuilding_gives_the_same_content_hash(digits_registry: Path) -> None:
-    before = json.loads((digits_registry / "data/digits/manifest.json").read_text())
+def test_rebuilding_gives_the_same_content_hash(released_digits: Path) -> None:
+    before = json.loads((released_digits / "data/digits/manifest.json").read_text())
 
-    again = Registry(digits_registry).materialize(digits_registry / "recipes" / "digits.yaml")
+    again = Registry(released_digits).materialize(released_digits / "recipes" / "digits.yaml")
 
     assert again.content_hash == before["content_hash"]
 
 
 @pytest.mark.parametrize("model_path", ["registry:digits@1.0.0", "data/digits/model"])
 def test_a_saved_model_extends_the_dataset_without_retraining(
-    digits_registry: Path, model_path: str
+    released_digits: Path, model_path: str
 ) -> None:
     recipe = TINY_DIGITS.format(name="digits-more").replace(
         "model: ddpm", f"model: pretrained\n  path: {model_path}"
     )
-    path = write(digits_registry / "recipes" / "digits-more.yaml", recipe)
+    path = write(released_digits / "recipes" / "digits-more.yaml", recipe)
     messages: list[str] = []
 
-    result = Registry(digits_registry).materialize(path, progress=messages.append)
+    result = Registry(released_digits).materialize(path, progress=messages.append)
 
     assert result.manifest["generator"] == {"kind": "diffusion", "model": "pretrained"}
     assert result.manifest["rows"] == 80

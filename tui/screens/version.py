@@ -43,6 +43,7 @@ from tui.screens._base import PhantomScreen
 from tui.widgets.histogram import HistogramPlot
 from tui.widgets.lineage import LineageTree
 from tui.widgets.not_local import NotLocal
+from tui.widgets.thumbnail import thumbnail
 
 TABS = ("card", "data", "schema", "quality", "lineage", "manifest")
 PREFETCH_ROWS = 20  # load the next page when the cursor is this close to the last row
@@ -384,15 +385,38 @@ class VersionScreen(PhantomScreen):
         if not table.columns:
             for name in page.columns:
                 table.add_column(name, key=name)
-        table.add_rows([fmt.cell(v) for v in row] for row in page.rows)
+        if page.images:
+            self._add_image_rows(table, page)
+        else:
+            table.add_rows([fmt.cell(v) for v in row] for row in page.rows)
         if self.query_one(TabbedContent).active == "data" and self.focused is None:
             table.focus()  # the loading indicator took the focus away
         self.page = page
         self._paging = False
         more = "  [dim]scroll down to read more[/]" if page.more else "  [dim](all rows)[/]"
+        grid = ""
+        if page.image_grid is not None:
+            grid = f"\nsample grid: [b]{fmt.esc(str(page.image_grid))}[/b]"
         self.query_one("#data-status", Static).update(
-            f"rows [b]1–{page.end:,}[/b] of [b]{page.total:,}[/b] read{more}"
+            f"rows [b]1–{page.end:,}[/b] of [b]{page.total:,}[/b] read{more}{grid}"
         )
+
+    def _add_image_rows(self, table: DataTable, page: DataPage) -> None:
+        """Image cells as half-block thumbnails where the terminal shows colour, labels by name."""
+        names = page.label_names or []
+        image_at, label_at = page.columns.index("image"), page.columns.index("label")
+        pictures = self.app.console.color_system is not None
+        for row in page.rows:
+            cells: list[object] = [fmt.cell(v) for v in row]
+            label = row[label_at]
+            if isinstance(label, int) and 0 <= label < len(names):
+                cells[label_at] = Text(f"{names[label]} ({label})")
+            if pictures:
+                cells[image_at] = thumbnail(row[image_at])
+                table.add_row(*cells, height=len(cells[image_at].split()))
+            else:
+                cells[image_at] = Text("image: see the sample grid", style="dim")
+                table.add_row(*cells)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table_id = event.data_table.id
