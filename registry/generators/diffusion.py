@@ -186,6 +186,7 @@ class DiffusionGenerator:
                 "(no model_index.json); expected a folder written by save_pretrained"
             )
         self.channels = frame_pixels(train.iloc[:1]).shape[1]
+        _quiet_diffusers()
         info_path = folder / MODEL_INFO
         try:
             if info_path.is_file():
@@ -342,6 +343,14 @@ def _conform(images: np.ndarray, size: int, channels: int) -> np.ndarray:
         array = np.asarray(picture, dtype=np.float32) / 255.0
         converted.append(array[None] if channels == 1 else array.transpose(2, 0, 1))
     return np.stack(converted)
+
+
+def _quiet_diffusers() -> None:
+    """Loading bars and advice about optional packages are noise in a build log."""
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.disable_progress_bar()
+    diffusers_logging.set_verbosity_error()
 
 
 def _passive_openmp() -> None:
