@@ -12,7 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from registry.errors import RecipeError, SeedError
-from registry.recipes import Recipe, SamplerGenerator, SdvGenerator, load_recipe
+from registry.recipes import (
+    DiffusionGenerator,
+    Recipe,
+    SamplerGenerator,
+    SdvGenerator,
+    load_recipe,
+)
 
 SQL_PROBE_ROWS = 64
 
@@ -45,6 +51,29 @@ def check_seed_columns(recipe: Recipe, columns: list[str], *, source: Path | str
                 )
 
 
+def check_image_seed(recipe: Recipe, *, root: Path) -> None:
+    """A diffusion recipe's seed must read as labeled images holding the classes it names."""
+    from registry.images import LABEL_COLUMN, class_names
+    from registry.materialize import registry_reader
+    from registry.seeds import load_seed
+
+    assert recipe.seed is not None and isinstance(recipe.generator, DiffusionGenerator)
+    seed = load_seed(
+        recipe.seed,
+        root=root,
+        random_seed=recipe.random_seed,
+        read_registry_version=registry_reader(root),
+        images=True,
+    )
+    labels = class_names(seed.train[LABEL_COLUMN])
+    for name in recipe.generator.classes or {}:
+        if name not in labels:
+            raise RecipeError(
+                f"generator.classes: {name!r} is not a label of the seed; expected one of "
+                + ", ".join(labels)
+            )
+
+
 def validate_recipe(path: Path, *, root: Path) -> Recipe:
     """Load ``path`` and check what the model cannot: seed columns and expression SQL.
 
@@ -54,7 +83,9 @@ def validate_recipe(path: Path, *, root: Path) -> Recipe:
 
     recipe = load_recipe(path)
     with naming_recipe_file(path):
-        if recipe.seed is not None:
+        if isinstance(recipe.generator, DiffusionGenerator):
+            check_image_seed(recipe, root=root)
+        elif recipe.seed is not None:
             from registry.seeds import seed_columns
 
             columns = seed_columns(

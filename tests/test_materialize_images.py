@@ -182,3 +182,17 @@ def test_an_image_outside_a_label_folder_is_named(registry_root: Path) -> None:
 
     with pytest.raises(SeedError, match=r"stray.png is not directly in a label subfolder"):
         Registry(registry_root).materialize(path)
+
+
+def test_validate_reads_the_image_seed_and_checks_the_classes(registry_root: Path) -> None:
+    from registry.validation import validate_recipe
+
+    good = write(registry_root / "recipes" / "digits.yaml", TINY_DIGITS.format(name="digits"))
+    bad = write(
+        registry_root / "recipes" / "odd.yaml",
+        TINY_DIGITS.format(name="odd").replace('"7": 2', '"eleven": 2'),
+    )
+
+    assert validate_recipe(good, root=registry_root).target == "label"
+    with pytest.raises(RecipeError, match=r"odd.yaml: generator.classes: 'eleven' is not a label"):
+        validate_recipe(bad, root=registry_root)
