@@ -47,7 +47,32 @@ card:
   task_categories: [tabular-classification]
 """
 
-TEMPLATES = {"sdv": _SDV, "sampler": _SAMPLER}
+_DIFFUSION = """\
+name: {name}
+version: 0.1.0
+description: Synthetic labeled images; replace the seed with your own image folder.
+license: cc-by-4.0
+seed:
+  source: sklearn:digits        # or an image folder in this repo: <folder>/<label>/<image>
+  holdout: 0.2
+generator:
+  kind: diffusion
+  model: ddpm                   # ddpm (trained here) | pretrained (path: a diffusers pipeline)
+  epochs: 150
+  sampler: ddim                 # ddim | ddpm
+  steps: 50
+  guidance_scale: 2.0           # classifier-free guidance; 1.0 turns it off
+rows: 2000
+splits: {{train: 0.9, test: 0.1}}
+random_seed: 0
+target: label
+quality:
+  min_label_fidelity: 0.9
+card:
+  task_categories: [image-classification]
+"""
+
+TEMPLATES = {"sdv": _SDV, "sampler": _SAMPLER, "diffusion": _DIFFUSION}
 
 
 def scaffold_recipe(name: str, *, kind: str) -> str:

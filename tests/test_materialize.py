@@ -166,12 +166,15 @@ def test_new_recipe_scaffolds_valid_recipes_and_registers_stages(registry_root: 
     reg = Registry(registry_root)
     sampler = reg.new_recipe("fraud", kind="sampler")
     sdv = reg.new_recipe("wine", kind="sdv")
-    assert [r.name for r in reg.validate()] == ["fraud", "wine"]
+    images = reg.new_recipe("digits", kind="diffusion")
+    assert [r.name for r in reg.validate()] == ["digits", "fraud", "wine"]
     params = yaml.safe_load((registry_root / "params.yaml").read_text())
     assert params["datasets"] == {
+        "digits": {"seed": "recipes/digits.yaml"},
         "fraud": {"seed": "recipes/fraud.yaml"},
         "wine": {"seed": "recipes/wine.yaml"},
     }
+    assert images.exists()
     assert sampler.exists() and sdv.exists()
     with pytest.raises(RecipeError, match="already exists"):
         reg.new_recipe("fraud", kind="sampler")

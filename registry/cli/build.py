@@ -30,7 +30,7 @@ def init(
 @app.command()
 def new(
     name: Annotated[str, typer.Argument(help="Dataset name: lowercase letters, digits, -.")],
-    kind: Annotated[str, typer.Option(help="sdv or sampler.")] = "sampler",
+    kind: Annotated[str, typer.Option(help="sdv, sampler or diffusion.")] = "sampler",
 ) -> None:
     """Scaffold recipes/NAME.yaml and register its DVC stage."""
     path = _registry().new_recipe(name, kind=kind)
