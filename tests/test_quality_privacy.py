@@ -214,6 +214,42 @@ def test_nearest_squared_is_exact_on_near_ties(method: str, offset: float) -> No
     assert (got[:, 0] < 1e-16).all()
 
 
+@pytest.mark.parametrize("method", ["tree", "brute"])
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_nearest_squared_counts_repeated_rows(method: str, k: int) -> None:
+    # Each distinct row is searched once and fills as many of the k places as it occurs:
+    # rows occur 1-4 times in the reference and the queries repeat too (some copy the
+    # reference, so the nearest is at 0, often more than once).
+    rng = np.random.default_rng(24)
+    base = make_table(700, seed=24)
+    train = base.iloc[rng.integers(0, len(base), 2000)].reset_index(drop=True)
+    synthetic = pd.concat([make_table(300, seed=25), base[:200]], ignore_index=True)
+    synthetic = synthetic.iloc[rng.integers(0, len(synthetic), 900)].reset_index(drop=True)
+    kinds = {n: k for n, k in column_kinds(train).items() if k != "id"}
+    encoding, (trn, syn) = encode(train, [synthetic], kinds)
+    assert len(np.unique(trn.row_ids)) < len(trn) and len(np.unique(syn.row_ids)) < len(syn)
+    got = nearest_squared(syn, trn, k=k, method=method)  # type: ignore[arg-type]
+    expected = brute_nearest(encoding.dense(syn), encoding.dense(trn), k)
+    np.testing.assert_allclose(np.sqrt(got), expected, rtol=0, atol=1e-9)
+    assert (got[:, 0] == 0).any() and (got[:, -1] == 0).any()
+
+
+def test_nearest_squared_with_more_code_combinations_than_int64() -> None:
+    # 20 code columns of 10 codes: a mixed-radix group key would overflow int64, so the
+    # groups are combined column by column instead; the answer must not change.
+    train = make_sparse(400, seed=26, categories=20, levels=10)
+    synthetic = pd.concat(
+        [make_sparse(200, seed=27, categories=20, levels=10), train[:100]], ignore_index=True
+    )
+    kinds = dict.fromkeys(train.columns, "categorical") | dict.fromkeys(
+        ["x0", "x1", "x2"], "numerical"
+    )
+    encoding, (trn, syn) = encode(train, [synthetic], kinds)  # type: ignore[arg-type]
+    got = nearest_squared(syn, trn, k=2, method="tree")
+    expected = brute_nearest(encoding.dense(syn), encoding.dense(trn), 2)
+    np.testing.assert_allclose(np.sqrt(got), expected, rtol=0, atol=1e-9)
+
+
 def test_nearest_squared_same_answer_on_two_threads() -> None:
     train, synthetic = make_table(6000, seed=6), make_table(5000, seed=7)
     kinds = {n: k for n, k in column_kinds(train).items() if k != "id"}
@@ -414,6 +450,25 @@ def test_encoding_category_mismatch_costs_one() -> None:
     assert squared_distances(oth, np.array([1]), oth, np.array([2]))[0] == 1  # unseen differ
     dense = encoding.dense(trn)
     assert np.sum((dense[0] - dense[1]) ** 2) == pytest.approx(1.0)
+
+
+def test_encoding_row_ids_equal_exactly_for_equal_rows() -> None:
+    # Ten columns of ~300 distinct values each: their mixed-radix row ids would overflow
+    # int64, so they are compressed on the way; ids must still match exactly the equal rows.
+    rng = np.random.default_rng(28)
+    train = pd.DataFrame({f"x{i}": rng.normal(size=300) for i in range(10)})
+    train["c"] = rng.choice(["a", "b", None], 300)
+    other = train.iloc[rng.integers(0, 300, 400)].reset_index(drop=True)
+    other.loc[::3, "x4"] = other.loc[::3, "x4"] + 1.0  # a third of the copies changed
+    kinds = dict.fromkeys(train.columns, "numerical") | {"c": "categorical"}
+    _, (trn, oth) = encode(train, [other], kinds)  # type: ignore[arg-type]
+    both = pd.concat([train, other]).astype(object)
+    rows = [tuple(r) for r in both.where(both.notna(), "~").to_numpy()]
+    ids = np.concatenate([trn.row_ids, oth.row_ids])
+    by_row: dict[tuple, int] = {}
+    for row, row_id in zip(rows, ids, strict=True):
+        assert by_row.setdefault(row, int(row_id)) == row_id
+    assert len(set(by_row.values())) == len(by_row)
 
 
 def test_thread_count_respects_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> None:

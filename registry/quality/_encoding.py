@@ -112,7 +112,7 @@ def encode(
     code_columns: list[str] = []
     codes: list[list[np.ndarray]] = []
     levels: list[int] = []
-    ids = np.zeros(sum(sizes), dtype=np.int64)
+    ids = _RowIds(sum(sizes))
 
     def add_codes(name: str, per_frame: list[np.ndarray], count: int) -> None:
         joined = np.concatenate(per_frame)
@@ -136,21 +136,23 @@ def encode(
                 exact = np.concatenate(values)
             nulls = [np.isnan(v) for v in values]
             value_codes, uniques = pd.factorize(exact)
-            missing = np.concatenate(nulls)
-            ids = combine_codes(ids, np.where(missing, len(uniques), value_codes), len(uniques) + 1)
-            scaled = _split(_quantile_scale(values[0], np.concatenate(values)), sizes)
-            joined = np.concatenate(scaled)
+            value_codes = np.where(np.concatenate(nulls), len(uniques), value_codes)
+            ids.add(value_codes, len(uniques) + 1)
+            # each distinct value is placed once (noisy numbers repeat, whole numbers a lot)
+            placed = _quantile_scale(values[0], np.asarray(uniques, dtype=np.float64))
+            joined = np.append(placed, _NULL_POSITION)[value_codes]
+            scaled = _split(joined, sizes)
             if len(joined) and joined.min() != joined.max():
                 number_columns.append(name)
                 numbers.append(scaled)
             add_codes(f"{name} (null)", [n.astype(np.int64) for n in nulls], 2)
         else:
             joined_codes, count = _category_codes(columns)
-            ids = combine_codes(ids, joined_codes, count)
+            ids.add(joined_codes, count)
             add_codes(name, _split(joined_codes, sizes), count)
 
     encoded = []
-    for i, (rows, frame_ids) in enumerate(zip(sizes, _split(ids, sizes), strict=True)):
+    for i, (rows, frame_ids) in enumerate(zip(sizes, _split(ids.dense(), sizes), strict=True)):
         encoded.append(
             EncodedFrame(
                 numbers=np.ascontiguousarray(
@@ -190,6 +192,29 @@ def combine_codes(ids: np.ndarray, codes: np.ndarray, levels: int) -> np.ndarray
         return ids
     combined, _ = pd.factorize(ids * np.int64(levels) + codes.astype(np.int64))
     return combined.astype(np.int64)
+
+
+class _RowIds:
+    """Row ids built column by column as mixed-radix numbers ``id * levels + code``.
+
+    Equal ids mean equal codes in every column so far. A factorization compresses the ids
+    only when the next column could overflow int64, not after every column: with a dozen
+    columns of 100k+ rows that is most of the encoding's time saved.
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.ids = np.zeros(rows, dtype=np.int64)
+        self.span = 1  # ids lie in range(span)
+
+    def add(self, codes: np.ndarray, levels: int) -> None:
+        if self.span * levels >= 1 << 62:
+            self.ids = self.dense()
+            self.span = int(self.ids.max()) + 1 if len(self.ids) else 1
+        self.ids = self.ids * np.int64(levels) + codes.astype(np.int64)
+        self.span *= levels
+
+    def dense(self) -> np.ndarray:
+        return pd.factorize(self.ids)[0].astype(np.int64)
 
 
 # --- per-column conversion -------------------------------------------------------------------

@@ -25,14 +25,21 @@ report:
   to some train row. Rows are compared by exact ids from pandas' hash-table factorization.
 
 Search. Brute force is ``synthetic x train`` distance evaluations (10^10 at 100k x 100k), far
-too slow in NumPy. Instead we use that a category mismatch costs exactly 1 (whole numbers)
-while the quantile part of a distance is usually small:
+too slow in NumPy. Instead:
+
+0. *Distinct rows*: equal row ids mean equal encodings, so each distinct synthetic row is
+   searched once, and each distinct reference row once, standing for as many rows as it
+   occurs (a row present c times fills c of the k places). Real tables repeat rows; a
+   table resampled with replacement repeats most of them.
+
+Then we use that a category mismatch costs exactly 1 (whole numbers) while the quantile part
+of a distance is usually small:
 
 1. *Level 0*: rows are grouped by all their codes; one KD-tree over ``[group * BIG, numbers]``
    finds each query's k nearest rows *within its own group* (BIG exceeds twice any in-group
-   distance, so other groups never win; their hits are dropped). A row of another group
-   differs in at least one code, so is at least 1 away: a query whose k-th distance is at
-   most 1 is final.
+   distance, so other groups never win, and a bound on the search distance prunes them
+   early). A row of another group differs in at least one code, so is at least 1 away: a
+   query whose k-th distance is at most 1 is final.
 2. *Level 1*, for the rest: for each code column j, rows are grouped by all codes but j and
    the same kind of tree returns the k nearest *by numbers alone*. That is enough: a row
    differing at j costs its numbers' part plus 1, and every row of the group that is nearer
@@ -47,19 +54,19 @@ while the quantile part of a distance is usually small:
 Every reported distance is recomputed by :func:`~registry.quality._encoding.squared_distances`
 in one fixed order, so the results equal a naive exact computation (``scipy``'s ``cdist`` on
 :meth:`~registry.quality._encoding.MixedEncoding.dense`) to float rounding (~1e-15), and
-equal distances are exact ties. Speed (``benchmarks/quality_privacy.py``, Ecdat::HI
-resampled and perturbed, 13 mixed columns, 2 cores): ~0.3 s at 10k x 10k and ~2 s at
-100k x 100k. Tables where most rows differ from all others in two or more categories (many
-independent categorical columns) leave most rows to the brute force, which is exact but
-quadratic (~10 s at 50k x 50k); more than 31 numerical columns skip the trees altogether.
+equal distances are exact ties. Speed on one thread (Ecdat::HI, 13 mixed columns):
+``benchmarks/quality_privacy.py`` (resampled and perturbed, so no row repeats) ~0.1 s at
+10k x 10k and ~0.85 s at 100k x 100k; ``benchmarks/quality_report.py`` (train and holdout
+resampled as they are, 22k distinct rows in 100k) ~0.65 s at 100k x 100k. Tables where
+most rows differ from all others in two or more categories (many independent categorical
+columns) leave most rows to the brute force, which is exact but quadratic (~10 s at
+50k x 50k); more than 31 numerical columns skip the trees altogether.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numpy as np
@@ -79,7 +86,7 @@ from registry.quality.fidelity import ColumnKind, column_kinds
 #: Seed of the one sample drawn here: the larger reference set cut to size for the DCR share.
 SHARE_SEED = 0
 _TREE_MAX_DIMS = 32  # KD-trees lose to brute force beyond a few dozen dimensions
-_LEAF_SIZE = 40
+_LEAF_SIZE = 32
 _BRUTE_CELLS = 1 << 21  # distance-matrix cells per brute-force block (8 MiB of float32)
 _BRUTE_ONE_HOT_MAX = 64  # code columns with more codes are compared, not multiplied
 _SMALL_PROBLEM = 1 << 22  # query x reference pairs below which brute force is as fast
@@ -125,13 +132,15 @@ def score_privacy(
     synthetic: pd.DataFrame,
     *,
     kinds: Mapping[str, ColumnKind] | None = None,
+    threads: int | None = None,
 ) -> PrivacyScores:
     """DCR, DCR share, NNDR and exact copies of ``synthetic`` against ``train``/``holdout``.
 
     ``kinds`` defaults to :func:`~registry.quality.fidelity.column_kinds` of ``train``; the
     columns compared are its non-id ones present in all three frames. Deterministic: the one
-    sample (for the DCR share) uses :data:`SHARE_SEED`. Uses up to as many threads as the
-    process may use cores, capped by ``OMP_NUM_THREADS``. Returns :class:`PrivacyScores`;
+    sample (for the DCR share) uses :data:`SHARE_SEED`. Searches on ``threads`` threads,
+    by default :func:`thread_count` (the report passes fewer, as other scores run beside
+    it); the answer does not depend on it. Returns :class:`PrivacyScores`;
     raises nothing on odd data (empty frames give None fields).
     """
     kinds = column_kinds(train) if kinds is None else kinds
@@ -145,7 +154,7 @@ def score_privacy(
     if not used:
         return PrivacyScores(columns=[], **sizes, **_empty_scores())
 
-    threads = thread_count()
+    threads = thread_count() if threads is None else max(1, threads)
     _, (trn, hol, syn) = encode(train, [holdout, synthetic], used)
     to_train = nearest_squared(syn, trn, k=2, threads=threads)
     to_holdout = nearest_squared(syn, hol, k=2, threads=threads)
@@ -247,24 +256,66 @@ def nearest_squared(
     Returns a ``(len(query), k)`` float64 array, ascending along rows, ``inf`` where the
     reference has fewer than ``k`` rows. ``method`` forces the tree search or the brute force
     (tests use it); ``"auto"`` takes brute force for small problems or many numbers.
+
+    Rows with equal ``row_ids`` hold equal encodings (see
+    :func:`~registry.quality._encoding.encode`), so each distinct query row is searched once
+    and each distinct reference row once, weighed by how often it occurs: a row that is in
+    the reference c times fills c of the k places, as it would in a search over every row.
+    Real tables repeat rows often (Ecdat::HI resampled to 100k keeps 22k distinct ones).
     """
     m, n = len(query), len(reference)
-    out = np.full((m, k), np.inf)
     if m == 0 or n == 0:
-        return out
+        return np.full((m, k), np.inf)
+    query_rows, query_of, _ = _distinct(query.row_ids)
+    reference_rows, _, counts = _distinct(reference.row_ids)
+    if query_rows is not None:
+        query = query.take(query_rows)
+    if reference_rows is not None:
+        reference = reference.take(reference_rows)
+    squared = _search(query, reference, counts, k=k, threads=threads, method=method)
+    return squared if query_of is None else squared[query_of]
+
+
+def _distinct(
+    row_ids: np.ndarray,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """First row of each distinct id (in order), each row's distinct index, and the counts;
+    three Nones when every id is distinct already."""
+    codes, uniques = pd.factorize(row_ids)
+    if len(uniques) == len(row_ids):
+        return None, None, None
+    seen = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.concatenate([[True], codes[1:] > seen[:-1]]))
+    return first, codes.astype(np.int64), np.bincount(codes, minlength=len(uniques))
+
+
+def _search(
+    query: EncodedFrame,
+    reference: EncodedFrame,
+    counts: np.ndarray | None,
+    *,
+    k: int,
+    threads: int,
+    method: Method,
+) -> np.ndarray:
+    """:func:`nearest_squared` over distinct rows; reference row i stands for ``counts[i]``
+    rows (one each when ``counts`` is None). Levels as in the module docstring."""
+    m, n = len(query), len(reference)
     numbers, code_columns = query.numbers.shape[1], query.codes.shape[1]
     if method == "auto":
         small = m * n <= _SMALL_PROBLEM
         method = "brute" if small or numbers + 1 > _TREE_MAX_DIMS else "tree"
     if method == "brute":
-        return _brute(query, reference, k=k, threads=threads)
+        return _expand(*_brute(query, reference, k=k, threads=threads), counts)
 
     # level 0: the k nearest among rows with all the same codes
     rows = np.arange(m)
+    big = _separation(query, reference)
     group_ref, group_q = _groups(reference.codes, query.codes, range(code_columns))
-    found = _tree_search(query, rows, reference, group_ref, group_q, k=k, threads=threads)
+    found = _tree_search(query, rows, reference, group_ref, group_q, big=big, k=k, threads=threads)
     index, squared = _top_k(query, rows, reference, found, k=k)
-    open_rows = rows[squared[:, -1] > 1] if code_columns > 0 else rows[:0]
+    expanded = _expand(index, squared, counts)
+    open_rows = rows[expanded[:, -1] > 1] if code_columns > 0 else rows[:0]
     # level 1: for each code column j, the k nearest by numbers among rows equal outside j
     if len(open_rows):
         found = [index[open_rows]]
@@ -272,14 +323,36 @@ def nearest_squared(
             keep = [c for c in range(code_columns) if c != column]
             group_ref, group_q = _groups(reference.codes, query.codes[open_rows], keep)
             found.append(
-                _tree_search(query, open_rows, reference, group_ref, group_q, k=k, threads=threads)
+                _tree_search(
+                    query, open_rows, reference, group_ref, group_q, big=big, k=k, threads=threads
+                )
             )
         index_open, squared_open = _top_k(query, open_rows, reference, np.hstack(found), k=k)
-        index[open_rows], squared[open_rows] = index_open, squared_open
-        open_rows = open_rows[squared_open[:, -1] > 2] if code_columns > 1 else open_rows[:0]
+        expanded[open_rows] = _expand(index_open, squared_open, counts)
+        open_rows = open_rows[expanded[open_rows, -1] > 2] if code_columns > 1 else open_rows[:0]
     if len(open_rows):
-        squared[open_rows] = _brute(query.take(open_rows), reference, k=k, threads=threads)
-    return squared
+        found_brute = _brute(query.take(open_rows), reference, k=k, threads=threads)
+        expanded[open_rows] = _expand(*found_brute, counts)
+    return expanded
+
+
+def _expand(index: np.ndarray, squared: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
+    """The k smallest distances when distinct neighbour ``index[i, j]`` (at ``squared[i, j]``,
+    ascending, ``-1`` = none) occurs ``counts[index[i, j]]`` times in the reference.
+
+    The k nearest distinct rows suffice: any other row is at least as far as the k-th of them.
+    """
+    if counts is None:
+        return squared
+    weight = np.where(index >= 0, counts[np.maximum(index, 0)], 0)
+    filled = np.cumsum(weight, axis=1)
+    out = np.full(squared.shape, np.inf)
+    line = np.arange(len(index))
+    for rank in range(squared.shape[1]):
+        column = (filled <= rank).sum(axis=1)  # the first neighbour that fills this place
+        ok = column < squared.shape[1]
+        out[ok, rank] = squared[line[ok], column[ok]]
+    return out
 
 
 def _top_k(
@@ -306,6 +379,16 @@ def _top_k(
     return index, best
 
 
+def _separation(query: EncodedFrame, reference: EncodedFrame) -> float:
+    """BIG for :func:`_tree_search`: more than twice the largest distance by numbers between
+    any two rows of ``query`` and ``reference``."""
+    if query.numbers.shape[1] == 0:
+        return 1.0
+    low = np.minimum(query.numbers.min(axis=0), reference.numbers.min(axis=0))
+    high = np.maximum(query.numbers.max(axis=0), reference.numbers.max(axis=0))
+    return 2.0 * math.sqrt(float(np.sum((high - low) ** 2))) + 1.0
+
+
 def _tree_search(
     query: EncodedFrame,
     rows: np.ndarray,
@@ -313,64 +396,73 @@ def _tree_search(
     group_ref: np.ndarray,
     group_q: np.ndarray,
     *,
+    big: float,
     k: int,
     threads: int,
 ) -> np.ndarray:
     """Reference indices of the ``k`` nearest rows *in the query's group*, by numbers alone.
 
-    ``group_ref``/``group_q`` label every reference row and each of ``query[rows]``. A
-    KD-tree over ``[group * BIG, numbers]`` never prefers another group (BIG is more than
-    twice the largest in-group distance) and hits in other groups are dropped. Returns a
-    ``(len(rows), k)`` int64 array, ``-1`` where the group ran out.
+    ``group_ref``/``group_q`` label every reference row and each of ``query[rows]`` (dense
+    labels, so ``label * big`` stays exact in float64). A KD-tree over
+    ``[group * big, numbers]`` never prefers another group (``big``, from
+    :func:`_separation`, is more than twice the largest in-group distance), and its distance
+    bound of ``0.75 * big`` prunes other groups early. scipy's ``cKDTree`` builds and queries
+    about 3x faster than sklearn's ``KDTree`` here and runs its ``workers`` outside the GIL.
+    Returns a ``(len(rows), k)`` int64 array, ``-1`` where the group ran out.
     """
-    from sklearn.neighbors import KDTree
+    from scipy.spatial import cKDTree
 
     out = np.full((len(rows), k), -1, dtype=np.int64)
     ref_rows = np.flatnonzero(np.isin(group_ref, group_q))
     if len(ref_rows) == 0:
         return out
     kk = min(k, len(ref_rows))
-    ref_numbers, q_numbers = reference.numbers[ref_rows], query.numbers[rows]
-    both = np.vstack([ref_numbers, q_numbers])
-    spans = both.max(axis=0) - both.min(axis=0) if both.shape[1] else np.zeros(0)
-    big = 2.0 * math.sqrt(float(np.sum(spans * spans))) + 1.0
-    tree = KDTree(np.hstack([group_ref[ref_rows, None] * big, ref_numbers]), leaf_size=_LEAF_SIZE)
+    tree = cKDTree(
+        np.hstack([group_ref[ref_rows, None] * big, reference.numbers[ref_rows]]),
+        leafsize=_LEAF_SIZE,
+        balanced_tree=False,
+    )
     # neighbouring queries of one group walk the same nodes: query them together
     order = np.argsort(group_q, kind="stable")
-    points = np.hstack([group_q[order, None] * big, q_numbers[order]])
-    distance, found = _parallel(tree, points, kk, threads)
-    out[order, :kk] = np.where(distance < 0.75 * big, ref_rows[found], -1)
+    points = np.hstack([group_q[order, None] * big, query.numbers[rows[order]]])
+    distance, found = tree.query(points, k=kk, distance_upper_bound=0.75 * big, workers=threads)
+    distance, found = distance.reshape(len(rows), kk), found.reshape(len(rows), kk)
+    hits = ref_rows[np.minimum(found, len(ref_rows) - 1)]
+    out[order, :kk] = np.where(np.isfinite(distance), hits, -1)
     return out
-
-
-def _parallel(tree: object, points: np.ndarray, k: int, threads: int) -> tuple[np.ndarray, ...]:
-    """``tree.query(points, k)`` over contiguous parts of ``points``, one tree copy a thread.
-
-    sklearn's tree query releases the GIL but bumps counters on the tree object, so threads
-    sharing one tree fight over its cache line; a cheap copy each avoids that.
-    """
-    parts = np.array_split(np.arange(len(points)), max(1, min(threads, len(points) // 10_000)))
-    if len(parts) == 1:
-        return tree.query(points, k=k)  # type: ignore[attr-defined]
-    trees = [tree, *(copy.deepcopy(tree) for _ in parts[1:])]
-    with ThreadPoolExecutor(len(parts)) as pool:
-        results = list(pool.map(lambda t, p: t.query(points[p], k=k), trees, parts))
-    return np.vstack([r[0] for r in results]), np.vstack([r[1] for r in results])
 
 
 def _groups(
     codes_a: np.ndarray, codes_b: np.ndarray, columns: Iterable[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Group ids of rows of two code matrices, equal exactly when ``columns`` are equal."""
-    ids = np.zeros(len(codes_a) + len(codes_b), dtype=np.int64)
-    for column in columns:
-        joined = np.concatenate([codes_a[:, column], codes_b[:, column]])
-        ids = combine_codes(ids, joined, int(joined.max()) + 1)
+    """Dense group ids of rows of two code matrices, equal exactly when ``columns`` are.
+
+    Codes are small, so one mixed-radix key and one factorization usually do it; keys that
+    could overflow int64 are combined column by column instead.
+    """
+    columns = list(columns)
+    joined = np.vstack([codes_a[:, columns], codes_b[:, columns]])
+    if not columns:
+        return np.zeros(len(codes_a), dtype=np.int64), np.zeros(len(codes_b), dtype=np.int64)
+    levels = [int(v) + 1 for v in joined.max(axis=0)]
+    if math.prod(levels) < 1 << 62:
+        keys = joined[:, 0].copy()
+        for column in range(1, len(columns)):
+            keys *= levels[column]
+            keys += joined[:, column]
+        ids = pd.factorize(keys)[0].astype(np.int64)
+    else:
+        ids = np.zeros(len(joined), dtype=np.int64)
+        for column in range(len(columns)):
+            ids = combine_codes(ids, joined[:, column], levels[column])
     return ids[: len(codes_a)], ids[len(codes_a) :]
 
 
-def _brute(query: EncodedFrame, reference: EncodedFrame, *, k: int, threads: int) -> np.ndarray:
-    """Exact k smallest squared distances by blocked brute force.
+def _brute(
+    query: EncodedFrame, reference: EncodedFrame, *, k: int, threads: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest reference rows (``-1`` = none) and their exact squared distances, by
+    blocked brute force.
 
     One float32 BLAS product per block gives approximately
     ``|u_q|^2 + |u_r|^2 - 2 u_q.u_r + C' - (matching one-hot entries)``, i.e. the numbers'
@@ -387,6 +479,7 @@ def _brute(query: EncodedFrame, reference: EncodedFrame, *, k: int, threads: int
     m, n = len(query), len(reference)
     kk = min(k, n)
     out = np.full((m, k), np.inf)
+    out_index = np.full((m, k), -1, dtype=np.int64)
     code_columns = query.codes.shape[1]
     levels = [
         max(int(query.codes[:, c].max()), int(reference.codes[:, c].max())) + 1
@@ -427,12 +520,13 @@ def _brute(query: EncodedFrame, reference: EncodedFrame, *, k: int, threads: int
             pair_cols = np.concatenate([picked.ravel(), extra_cols])
             squared = squared_distances(query, pair_rows, reference, pair_cols)
             order = np.lexsort((squared, pair_rows))
-            pair_rows, squared = pair_rows[order], squared[order]
+            pair_rows, pair_cols, squared = pair_rows[order], pair_cols[order], squared[order]
             first = np.searchsorted(pair_rows, pair_rows, side="left")
             rank_of = np.arange(len(pair_rows)) - first
             keep = rank_of < kk
             out[pair_rows[keep], rank_of[keep]] = squared[keep]
-    return out
+            out_index[pair_rows[keep], rank_of[keep]] = pair_cols[keep]
+    return out_index, out
 
 
 def _augmented(
