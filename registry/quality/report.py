@@ -128,15 +128,19 @@ def score_tables(
     if holdout is None or len(holdout) == 0:
         real, holdout = _split(real, random_seed)
         holdout_source = f"{HOLDOUT_SHARE:.0%} of the real rows, kept out by Phantom"
-    kinds = column_kinds(real)
     # Two lanes on two cores, and no more threads than lanes: each score runs on one thread
     # (the DCR search gets the cores beyond the lanes, if any). A lane takes the next job in
     # the order below whenever it comes free, so the lanes finish within a job of each other
     # (at 100k rows each takes 0.15-0.9 s; the DCR search used to take 2.5 s and hold up a
-    # lane of its own). Plots need fidelity's worst columns, queued ahead of them. Each
-    # score is deterministic on its own, so the result does not depend on timing.
+    # lane of its own). Detection needs no column kinds, so it starts while this thread
+    # works them out. Plots need fidelity's worst columns, queued ahead of them. Each score
+    # is deterministic on its own, so the result does not depend on timing.
     lanes = _lanes()
     with ThreadPoolExecutor(max_workers=lanes) as pool:
+        detection_job = pool.submit(
+            score_detection, real, synthetic, random_seed=random_seed, max_rows=DETECTION_ROWS
+        )
+        kinds = column_kinds(real)
         privacy_job = pool.submit(
             score_privacy,
             real,
@@ -144,9 +148,6 @@ def score_tables(
             synthetic,
             kinds=kinds,
             threads=max(1, privacy_threads() - lanes + 1),
-        )
-        detection_job = pool.submit(
-            score_detection, real, synthetic, random_seed=random_seed, max_rows=DETECTION_ROWS
         )
         fidelity_job = pool.submit(score_fidelity, real, synthetic, kinds=kinds)
         utility_job = (
