@@ -10,10 +10,11 @@ Publishing ``name@1.2.0`` to ``org/name`` (:func:`publish`):
 1. The version must be released, verify against its manifest, have passed every quality gate
    and hold no exact copies of seed rows; only the files a dataset is made of are uploaded
    (card, ``data/*.parquet`` shards, ``plots/*.png``, ``quality.json``, ``recipe.yaml``,
-   ``manifest.json``). Seed data is never among them.
+   ``manifest.json``, and an image dataset's ``model/`` pipeline, so a pulled copy verifies
+   and can be extended). Seed data is never among them.
 2. The dataset repo is created if needed (``private=`` applies only then).
-3. One commit adds every file and deletes what an earlier version left under ``data/`` and
-   ``plots/`` (shards that no longer exist). It goes to ``main``, unless a newer version is
+3. One commit adds every file and deletes what an earlier version left under ``data/``,
+   ``plots/`` and ``model/`` (shards that no longer exist). It goes to ``main``, unless a newer version is
    already published: then it goes to a short-lived branch, so ``main`` keeps the newest.
 4. That commit id (not whatever ``main`` is by then) is tagged ``1.2.0``.
 
@@ -63,10 +64,11 @@ QUALITY = "quality.json"
 # The files a Phantom dataset is made of: nothing else is ever uploaded.
 PUBLISHABLE = re.compile(
     r"^(README\.md|manifest\.json|quality\.json|recipe\.yaml"
-    r"|data/[\w.-]+\.parquet|plots/[\w.-]+\.png)$"
+    r"|data/[\w.-]+\.parquet|plots/[\w.-]+\.png"
+    r"|model/([\w-]+/)?[\w.-]+\.(json|safetensors))$"  # an image dataset's diffusion pipeline
 )
 # What an earlier version may have left on the branch that the new one does not replace.
-OWNED_PREFIXES = ("data/", "plots/")
+OWNED_PREFIXES = ("data/", "plots/", "model/")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
 Progress = Callable[[str], None]
@@ -288,7 +290,7 @@ def check_publishable(folder: Path, version: Version) -> dict[str, Any]:
         if not PUBLISHABLE.match(relpath):
             raise PublishError(
                 f"{version.tag}: {relpath} is not part of a Phantom dataset (card, data/*.parquet, "
-                "plots/*.png, quality.json, recipe.yaml), so nothing is published"
+                "plots/*.png, quality.json, recipe.yaml, model/), so nothing is published"
             )
         if seed_hash and digest == seed_hash:
             raise PublishError(f"{version.tag}: {relpath} is the seed data itself; not published")

@@ -478,3 +478,21 @@ def test_hub_server_answers_the_read_routes_like_the_hub(hub: HubServer) -> None
     with pytest.raises(EntryNotFoundError):
         api.hf_hub_download("org/demo", "missing.txt", repo_type="dataset")
     assert_clean(hub)
+
+
+def test_an_image_dataset_publishes_loads_as_pil_images_and_pulls_verified(
+    hub: HubServer, released_digits: Path, tmp_path: Path
+) -> None:
+    import datasets
+    from PIL.Image import Image
+
+    Registry(released_digits).publish("digits@1.0.0", "org/digits")
+
+    loaded = datasets.load_dataset("org/digits", revision="1.0.0")
+    assert isinstance(loaded["train"][0]["image"], Image)
+    assert loaded["train"].features["label"].names == [str(d) for d in range(10)]
+    other = Registry.init(tmp_path / "other", remote=tmp_path / "other-remote")
+    pulled = other.pull("org/digits@1.0.0")
+    assert pulled.name == "digits"
+    assert (other.root / "data/digits/model/unet/diffusion_pytorch_model.safetensors").is_file()
+    assert_clean(hub)
