@@ -14,8 +14,9 @@ Publishing ``name@1.2.0`` to ``org/name`` (:func:`publish`):
    and can be extended). Seed data is never among them.
 2. The dataset repo is created if needed (``private=`` applies only then).
 3. One commit adds every file and deletes what an earlier version left under ``data/``,
-   ``plots/`` and ``model/`` (shards that no longer exist). It goes to ``main``, unless a newer version is
-   already published: then it goes to a short-lived branch, so ``main`` keeps the newest.
+   ``plots/`` and ``model/`` (shards that no longer exist). It goes to ``main``, unless a
+   newer version is already published: then it goes to a short-lived branch, so ``main``
+   keeps the newest.
 4. That commit id (not whatever ``main`` is by then) is tagged ``1.2.0``.
 
 A version already tagged with the same content hash is a no-op; a tag with other content is
