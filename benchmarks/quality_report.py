@@ -8,7 +8,8 @@ synthetic tables each have n rows. Printed:
 
 - Phantom's complete report (fidelity, accuracy, detection, utility, privacy, plots) time;
 - SDMetrics' QualityReport time on the same data (the baseline for the ratio) and the
-  agreement of column shapes / column pair trends (target: within 0.02);
+  agreement of column shapes / column pair trends (target: within 0.02; SDMetrics subsamples
+  with numpy's global RNG, seeded here so that its reference repeats);
 - DCR share against an exact brute-force computation on a 5k-row synthetic sample
   (target: within 0.01);
 - with --mostlyai (needs benchmarks/.venv-mostlyai, see reference_mostlyai.py): mostlyai-qa's
@@ -38,6 +39,7 @@ from reference_mostlyai import REFERENCE_PYTHON, hi, noisy, reference
 from registry.quality.report import score_tables
 
 TARGET = "whi"  # does the wife have her own health insurance
+SDMETRICS_SEED = 0
 
 
 def tables(rows: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -57,6 +59,12 @@ def sdmetrics_report(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[dict,
 
     metadata = Metadata.detect_from_dataframes({"table": real}).to_dict()["tables"]["table"]
     report = QualityReport()
+    # SDMetrics scores each categorical pair on a 50k-row subsample drawn from numpy's legacy
+    # global RNG, unseeded, and leaves out pairs whose association falls to 0.3 or below in
+    # it. At 100k rows HI's education x hispanic sits at 0.31, so a few runs in a hundred
+    # dropped it, which moved pair trends by 0.05 (0.734 -> 0.684). Seeding the global RNG
+    # makes the reference repeatable; SDMetrics itself is unchanged.
+    np.random.seed(SDMETRICS_SEED)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
