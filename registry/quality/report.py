@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from registry._threads import usable_cores
 from registry.quality.gates import GateResult, evaluate_gates, missed
-from registry.recipes import QualityGates, Recipe, SamplerGenerator
+from registry.recipes import DiffusionGenerator, QualityGates, Recipe, SamplerGenerator
 
 REPORT_FORMAT = 2
 WORST_COLUMNS = 6
@@ -52,7 +52,7 @@ class QualityReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     format: int = REPORT_FORMAT
-    kind: Literal["tabular", "sampler"]
+    kind: Literal["tabular", "sampler", "image"]
     rows: int
     real_rows: int | None = None
     holdout_rows: int | None = None
@@ -66,6 +66,7 @@ class QualityReport(BaseModel):
     utility: dict[str, Any] | None = None
     privacy: dict[str, Any] | None = None
     conformance: dict[str, Any] | None = None
+    images: dict[str, Any] | None = None
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
@@ -358,12 +359,83 @@ def score_sampler(
     )
 
 
+# --- images --------------------------------------------------------------------------------
+
+
+def score_image_set(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    holdout: pd.DataFrame,
+    gates: QualityGates | None = None,
+    generation_depth: int = 0,
+    random_seed: int = 0,
+    plots_dir: Path | None = None,
+) -> QualityReport:
+    """Score labeled images (``image`` + ``label`` rows) against the real images they came from.
+
+    Fidelity is label fidelity and the Frechet distance against its real-vs-real baseline;
+    utility is TSTR/TRTR accuracy; privacy is memorization (see :mod:`registry.quality.images`).
+    The sample grid (and the real images' grid beside it) is saved in ``plots_dir``.
+    """
+    from registry.quality.images import score_images
+
+    scores = score_images(real, holdout, synthetic, random_seed=random_seed)
+    fidelity, utility, privacy = scores.fidelity, scores.utility, scores.privacy
+    # Distance beyond what two samples of real images already show is what counts.
+    frechet_term = min(1.0, fidelity.frechet_baseline / max(fidelity.frechet_distance, 1e-12))
+    areas = {
+        "fidelity": _area(
+            100 * (fidelity.label_fidelity + frechet_term) / 2,
+            f"label fidelity {fidelity.label_fidelity:.1%} (a classifier trained on real images "
+            f"agrees with the generated label), Frechet distance {fidelity.frechet_distance:.3f} "
+            f"vs real-vs-real {fidelity.frechet_baseline:.3f}",
+        ),
+        "privacy": _privacy_area(privacy),
+    }
+    if utility is not None:
+        areas["utility"] = _area(
+            100 * min(1.0, utility.tstr_ratio),
+            f"train-synthetic-test-real accuracy {utility.tstr:.1%} vs train-real-test-real "
+            f"{utility.trtr:.1%} (ratio {utility.tstr_ratio:.3f})",
+        )
+    plots = _image_plots(real, synthetic, plots_dir, fidelity.image_size) if plots_dir else {}
+    return _finish(
+        kind="image",
+        synthetic=synthetic,
+        gates=gates,
+        areas=areas,
+        generation_depth=generation_depth,
+        real_rows=len(real),
+        holdout_rows=len(holdout),
+        holdout_source="given",
+        images=fidelity.model_dump(mode="json"),
+        utility=utility.model_dump(mode="json") if utility is not None else None,
+        privacy=privacy.model_dump(mode="json"),
+        plots=plots,
+    )
+
+
+def _image_plots(
+    real: pd.DataFrame, synthetic: pd.DataFrame, folder: Path, size: int
+) -> dict[str, str]:
+    from registry.images import LABEL_COLUMN, frame_pixels, save_grid
+
+    saved = {}
+    for name, frame in (("synthetic samples", synthetic), ("real samples", real)):
+        file = f"{name.split()[0]}_samples.png"
+        picks = frame.groupby(LABEL_COLUMN, sort=False).head(8)
+        save_grid(frame_pixels(picks, size=size), picks[LABEL_COLUMN].tolist(), folder / file)
+        saved[name] = f"{folder.name}/{file}"
+    return saved
+
+
 # --- roll-up --------------------------------------------------------------------------------
 
 
 def _finish(
     *,
-    kind: Literal["tabular", "sampler"],
+    kind: Literal["tabular", "sampler", "image"],
     synthetic: pd.DataFrame,
     gates: QualityGates | None,
     areas: dict[str, AreaScore],
@@ -402,6 +474,7 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
         "max_exact_copy_excess": None if copy_share is None else max(0.0, copy_share - natural),
         "min_tstr_ratio": (report.utility or {}).get("tstr_ratio"),
         "max_generation_depth": float(report.generation_depth),
+        "min_label_fidelity": (report.images or {}).get("label_fidelity"),
     }
 
 
@@ -412,6 +485,16 @@ def score_dataset(
     if seed is None:
         assert isinstance(recipe.generator, SamplerGenerator)
         return score_sampler(recipe.generator, synthetic, gates=recipe.quality, plots_dir=plots_dir)
+    if isinstance(recipe.generator, DiffusionGenerator):
+        return score_image_set(
+            seed.train,
+            synthetic,
+            holdout=seed.holdout,
+            gates=recipe.quality,
+            generation_depth=seed.generation_depth,
+            random_seed=recipe.random_seed,
+            plots_dir=plots_dir,
+        )
     return score_tables(
         seed.train,
         synthetic,
