@@ -353,7 +353,11 @@ class DiffusionGenerator(_Model):
     sampler: Literal["ddim", "ddpm"] = "ddim"
     steps: int = Field(50, ge=1, le=1000, description="Denoising steps when sampling.")
     guidance_scale: float = Field(
-        2.0, ge=0.0, le=50.0, description="Classifier-free guidance; 1.0 turns it off."
+        1.5,
+        ge=0.0,
+        le=50.0,
+        description="Classifier-free guidance; 1.0 turns it off, higher trades variety for "
+        "label fidelity (digits: 2.0 lost 3 points of TSTR against 1.5).",
     )
     classes: dict[str, float] | None = Field(
         None, description="Weight of each label among the images; default: the seed's shares."

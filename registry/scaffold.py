@@ -61,7 +61,7 @@ generator:
   epochs: 150
   sampler: ddim                 # ddim | ddpm
   steps: 50
-  guidance_scale: 2.0           # classifier-free guidance; 1.0 turns it off
+  guidance_scale: 1.5           # classifier-free guidance; 1.0 turns it off
 rows: 2000
 splits: {{train: 0.9, test: 0.1}}
 random_seed: 0

@@ -36,7 +36,7 @@ class ClassConditionalPipeline(DiffusionPipeline):
         self,
         class_labels: list[int] | torch.Tensor,
         *,
-        guidance_scale: float = 2.0,
+        guidance_scale: float = 1.5,
         num_inference_steps: int = 50,
         generator: torch.Generator | None = None,
         output_type: str = "np",

@@ -208,11 +208,7 @@ def score_tables(
         "privacy": _privacy_area(privacy),
     }
     if utility is not None and utility.tstr_ratio is not None:
-        areas["utility"] = _area(
-            100 * min(1.0, max(0.0, utility.tstr_ratio)),
-            f"train-synthetic-test-real {utility.metric} {_fmt(utility.tstr)} vs "
-            f"train-real-test-real {_fmt(utility.trtr)} (ratio {_fmt(utility.tstr_ratio)})",
-        )
+        areas["utility"] = _utility_area(utility)
     return _finish(
         kind="tabular",
         synthetic=synthetic,
@@ -245,6 +241,15 @@ def _split(real: pd.DataFrame, random_seed: int) -> tuple[pd.DataFrame, pd.DataF
     return (
         real.iloc[order[:cut]].reset_index(drop=True),
         real.iloc[order[cut:]].reset_index(drop=True),
+    )
+
+
+def _utility_area(utility: Any) -> AreaScore:
+    """TSTR against TRTR, for tables and images alike (both carry metric, tstr, trtr, ratio)."""
+    return _area(
+        100 * min(1.0, max(0.0, utility.tstr_ratio)),
+        f"train-synthetic-test-real {utility.metric} {_fmt(utility.tstr)} vs "
+        f"train-real-test-real {_fmt(utility.trtr)} (ratio {_fmt(utility.tstr_ratio)})",
     )
 
 
@@ -394,11 +399,7 @@ def score_image_set(
         "privacy": _privacy_area(privacy),
     }
     if utility is not None:
-        areas["utility"] = _area(
-            100 * min(1.0, utility.tstr_ratio),
-            f"train-synthetic-test-real accuracy {utility.tstr:.1%} vs train-real-test-real "
-            f"{utility.trtr:.1%} (ratio {utility.tstr_ratio:.3f})",
-        )
+        areas["utility"] = _utility_area(utility)
     plots = _image_plots(real, synthetic, plots_dir, fidelity.image_size) if plots_dir else {}
     return _finish(
         kind="image",
