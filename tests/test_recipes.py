@@ -75,7 +75,7 @@ def test_load_recipe_rejects_unknown_sdv_model_and_param(tmp_path: Path) -> None
     [
         ("sklearn:mnist", "expected one of sklearn:iris"),
         ("s3://bucket/x.csv", "unknown seed scheme 's3'"),
-        ("data.txt", "expected a .csv or .parquet path"),
+        ("data.txt", "expected a .csv or .parquet file, or an image folder"),
         ("registry:penguins", "pinned to a version"),
     ],
 )
