@@ -39,6 +39,22 @@ async def test_image_rows_show_thumbnails_and_label_names(released_digits: Path)
         assert "synthetic_samples.png" in status
 
 
+async def test_without_colour_image_rows_point_to_the_sample_grid(released_digits: Path):
+    app = PhantomApp(registry=Registry(released_digits))
+    async with app.run_test(size=(100, 35)) as pilot:
+        screen = await open_version(pilot, "digits@1.0.0")
+        app.console._color_system = None  # a terminal without colour (NO_COLOR, monochrome)
+        await pilot.press("2")
+        await settle(pilot)
+
+        rows = screen.query_one("#rows", DataTable)
+        _split, picture, _label = rows.get_row_at(0)
+        assert "see the sample grid" in str(picture)
+        assert "data/digits/plots/synthetic_samples.png" in text_of(
+            screen.query_one("#data-status", Static)
+        )
+
+
 def test_a_thumbnail_keeps_the_pixels_colours() -> None:
     import numpy as np
 
