@@ -112,6 +112,20 @@ def test_a_saved_model_extends_a_dataset_without_retraining(
     assert reused.sample(6).equals(frame)
 
 
+def test_a_model_trained_without_guidance_is_not_reused_with_it(
+    digits: pd.DataFrame, tmp_path: Path
+) -> None:
+    unguided = make_generator(tiny_config(guidance_scale=1.0), random_seed=1)
+    unguided.fit(digits.iloc[:64])
+    folder = unguided.save_model(tmp_path)
+    reuse = make_generator(
+        tiny_config(model="pretrained", path=str(folder), guidance_scale=1.5), random_seed=1
+    )
+
+    with pytest.raises(RecipeError, match=r"generator.guidance_scale: .*trained without guidance"):
+        reuse.fit(digits)
+
+
 def test_pretrained_needs_a_pipeline_folder(digits: pd.DataFrame, tmp_path: Path) -> None:
     generator = make_generator(tiny_config(model="pretrained", path=str(tmp_path)), random_seed=0)
 

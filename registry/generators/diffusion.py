@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from registry.errors import GeneratorError, RecipeError
+from registry.errors import GeneratorError, PhantomError, RecipeError
 from registry.generators._torch import limited_threads, seeded, torch_thread_count
 from registry.images import LABEL_COLUMN, class_names, frame_pixels, image_frame, pixels_to_png
 
@@ -79,6 +79,7 @@ class DiffusionGenerator:
         self.pipeline: Any = None
         self.saves_pipeline = True
         self._text_to_image = False
+        self._guidance_trained = config.guidance_scale != 1.0  # was the "no class" label learned
 
     # --- fit ------------------------------------------------------------------------------
 
@@ -207,6 +208,8 @@ class DiffusionGenerator:
                 self.pipeline.set_progress_bar_config(disable=True)
                 self._text_to_image = True
                 self.saves_pipeline = False
+        except PhantomError:
+            raise
         except (OSError, ValueError, KeyError) as exc:
             raise GeneratorError(
                 f"generator.path: could not load the pipeline in {self.config.path!r}: "
@@ -226,6 +229,12 @@ class DiffusionGenerator:
                 f"generator.path: the saved model knows the labels {', '.join(saved)}; the "
                 f"seed has {unknown[0]!r}"
             )
+        if not info.get("guidance_trained", True) and self.config.guidance_scale != 1.0:
+            raise RecipeError(
+                "generator.guidance_scale: the saved model was trained without guidance (its "
+                "'no class' label never learned); set guidance_scale: 1.0"
+            )
+        self._guidance_trained = bool(info.get("guidance_trained", True))
         self.class_names = saved
         self.image_size = int(self.pipeline.unet.config.sample_size)
         self.channels = int(self.pipeline.unet.config.in_channels)
@@ -299,6 +308,8 @@ class DiffusionGenerator:
             "pipeline": "registry.generators._pipeline.ClassConditionalPipeline",
             "load_with": "ClassConditionalPipeline.from_pretrained(folder)",
         }
+        if not self._guidance_trained:  # only then: older saved models lack the key
+            info["guidance_trained"] = False
         (target / MODEL_INFO).write_text(json.dumps(info, indent=2) + "\n")
         return target
 
