@@ -35,11 +35,16 @@ def encode_png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def image_bytes(value: Any) -> Any:
+    """The encoded bytes of one cell: the cell itself, or an HF ``{"bytes", "path"}`` dict's."""
+    return value.get("bytes") if isinstance(value, dict) else value
+
+
 def decode_image(value: Any) -> np.ndarray:
     """The ``uint8`` pixels of one cell: PNG/JPEG bytes or an HF ``{"bytes", "path"}`` dict."""
     from PIL import Image
 
-    data = value.get("bytes") if isinstance(value, dict) else value
+    data = image_bytes(value)
     if not isinstance(data, bytes | bytearray):
         raise ValueError(f"expected image bytes, got {type(value).__name__}")
     with Image.open(io.BytesIO(data)) as image:
@@ -72,9 +77,7 @@ def image_frame(images: Sequence[bytes], labels: Sequence[Any]) -> pd.DataFrame:
 
 def normalize_image_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """An image+label frame from any reader (HF dicts, class indexes) in the common shape."""
-    images = [
-        value.get("bytes") if isinstance(value, dict) else value for value in frame[IMAGE_COLUMN]
-    ]
+    images = [image_bytes(value) for value in frame[IMAGE_COLUMN]]
     return image_frame(images, frame[LABEL_COLUMN].tolist())
 
 
@@ -84,25 +87,33 @@ def frame_pixels(frame: pd.DataFrame, *, size: int | None = None) -> np.ndarray:
     Images of one frame share a mode: grayscale stays one channel, anything else becomes RGB.
     Resizing is bilinear (PIL), the same everywhere, so scores and training see one picture.
     """
+    decoded = [decode_image(value) for value in frame[IMAGE_COLUMN]]
+    if not decoded:
+        return np.zeros((0, 1, size or 1, size or 1), dtype=np.float32)
+    grayscale = all(pixels.ndim == 2 for pixels in decoded)
+    return np.stack([conform(pixels, size=size, grayscale=grayscale) for pixels in decoded])
+
+
+def conform(pixels: np.ndarray, *, size: int | None, grayscale: bool) -> np.ndarray:
+    """One ``uint8`` image (``(H, W)`` or ``(H, W, C)``) as ``float32`` ``(C, H, W)`` in [0, 1]:
+    grey (one channel) or RGB, resized bilinearly (PIL) to ``size`` x ``size`` if given."""
     from PIL import Image
 
-    decoded = [decode_image(value) for value in frame[IMAGE_COLUMN]]
-    grayscale = all(pixels.ndim == 2 for pixels in decoded)
-    arrays = []
-    for pixels in decoded:
-        image = Image.fromarray(pixels).convert("L" if grayscale else "RGB")
-        if size is not None and image.size != (size, size):
-            image = image.resize((size, size), Image.Resampling.BILINEAR)
-        array = np.asarray(image, dtype=np.float32) / 255.0
-        arrays.append(array[None] if grayscale else array.transpose(2, 0, 1))
-    if not arrays:
-        return np.zeros((0, 1, size or 1, size or 1), dtype=np.float32)
-    return np.stack(arrays)
+    image = Image.fromarray(pixels).convert("L" if grayscale else "RGB")
+    if size is not None and image.size != (size, size):
+        image = image.resize((size, size), Image.Resampling.BILINEAR)
+    array = np.asarray(image, dtype=np.float32) / 255.0
+    return array[None] if grayscale else array.transpose(2, 0, 1)
+
+
+def to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """Pixels in [0, 1] as ``uint8`` 0-255, rounded to nearest (the one quantization)."""
+    return np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
 
 
 def pixels_to_png(batch: np.ndarray) -> list[bytes]:
     """PNG bytes of each image of a ``(N, C, H, W)`` array in [0, 1]."""
-    as_bytes = np.clip(np.rint(batch * 255.0), 0, 255).astype(np.uint8)
+    as_bytes = to_uint8(batch)
     return [
         encode_png(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0))
         for image in as_bytes
@@ -193,7 +204,7 @@ def save_grid(
         draw.text((margin, top + cell_h // 2 - 5), name, fill="black")
         members = [i for i, label in enumerate(labels) if label == name][:per_class]
         for column, index in enumerate(members):
-            image = np.clip(np.rint(pixels[index] * 255), 0, 255).astype(np.uint8)
+            image = to_uint8(pixels[index])
             mode_image = (
                 Image.fromarray(image[0], "L")
                 if channels == 1

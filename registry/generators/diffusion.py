@@ -48,7 +48,15 @@ import pandas as pd
 
 from registry.errors import GeneratorError, PhantomError, RecipeError
 from registry.generators._torch import limited_threads, seeded, torch_thread_count
-from registry.images import LABEL_COLUMN, class_names, frame_pixels, image_frame, pixels_to_png
+from registry.images import (
+    LABEL_COLUMN,
+    class_names,
+    conform,
+    frame_pixels,
+    image_frame,
+    pixels_to_png,
+    to_uint8,
+)
 
 if TYPE_CHECKING:
     from registry.recipes import DiffusionGenerator as DiffusionConfig
@@ -366,17 +374,14 @@ def planned_labels(weights: dict[str, float], rows: int, *, random_seed: int) ->
 
 def _conform(images: np.ndarray, size: int, channels: int) -> np.ndarray:
     """Pipeline output ``(N, H, W, C)`` in [0, 1] -> ``(N, channels, size, size)``."""
-    from PIL import Image
-
-    converted = []
-    for image in np.clip(np.rint(images * 255), 0, 255).astype(np.uint8):
-        picture = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
-        picture = picture.convert("L" if channels == 1 else "RGB")
-        if picture.size != (size, size):
-            picture = picture.resize((size, size), Image.Resampling.BILINEAR)
-        array = np.asarray(picture, dtype=np.float32) / 255.0
-        converted.append(array[None] if channels == 1 else array.transpose(2, 0, 1))
-    return np.stack(converted)
+    return np.stack(
+        [
+            conform(
+                image[..., 0] if image.shape[-1] == 1 else image, size=size, grayscale=channels == 1
+            )
+            for image in to_uint8(images)
+        ]
+    )
 
 
 def _quiet_diffusers() -> None:

@@ -7,7 +7,6 @@ the caller shows the path of the sample grid PNG instead.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from rich.style import Style
@@ -21,11 +20,12 @@ def thumbnail(value: Any, *, max_width: int = MAX_WIDTH) -> Text:
     """A picture of one image cell (PNG bytes or an HF ``{"bytes", "path"}`` dict)."""
     from PIL import Image
 
-    data = value.get("bytes") if isinstance(value, dict) else value
-    if not isinstance(data, bytes | bytearray):
+    from registry.images import decode_image
+
+    try:
+        image = Image.fromarray(decode_image(value)).convert("RGB")
+    except ValueError:  # not image bytes at all (a NULL cell)
         return Text("(no image)", style="dim italic")
-    with Image.open(io.BytesIO(data)) as opened:
-        image = opened.convert("RGB")
     if image.width > max_width:
         height = max(2, round(image.height * max_width / image.width))
         image = image.resize((max_width, height), Image.Resampling.BOX)
