@@ -7,7 +7,7 @@ with the same line, and neither writes anything when a check fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,8 +65,12 @@ def check_image_seed(recipe: Recipe, *, root: Path) -> None:
         read_registry_version=registry_reader(root),
         images=True,
     )
-    labels = class_names(seed.train[LABEL_COLUMN])
-    for name in recipe.generator.classes or {}:
+    check_known_classes(recipe.generator.classes or {}, class_names(seed.train[LABEL_COLUMN]))
+
+
+def check_known_classes(classes: Iterable[str], labels: list[str]) -> None:
+    """Every class a diffusion recipe weighs must be a label of its seed."""
+    for name in classes:
         if name not in labels:
             raise RecipeError(
                 f"generator.classes: {name!r} is not a label of the seed; expected one of "

@@ -99,8 +99,9 @@ class DiffusionGenerator:
 
         self.class_names = class_names(train[LABEL_COLUMN])
         self.weights = self._class_weights(train)
-        pixels = frame_pixels(train.iloc[:1])
-        native = pixels.shape[-1]
+        first = frame_pixels(train.iloc[:1])
+        native = first.shape[-1]
+        self.channels = first.shape[1]  # ddpm training below looks at every image
         self.image_size = self.config.image_size or native
         if self.image_size % 4:
             raise RecipeError(
@@ -109,7 +110,7 @@ class DiffusionGenerator:
             )
         with seeded(self.random_seed), limited_threads():
             if self.config.model == "pretrained":
-                self._load_pretrained(train)
+                self._load_pretrained()
             else:
                 pixels = frame_pixels(train, size=self.image_size)
                 self.channels = pixels.shape[1]
@@ -117,15 +118,12 @@ class DiffusionGenerator:
                 self.pipeline = self._train(pixels, np.asarray(labels))
 
     def _class_weights(self, train: pd.DataFrame) -> dict[str, float]:
+        from registry.validation import check_known_classes
+
         if self.config.classes is None:
             counts = train[LABEL_COLUMN].astype(str).value_counts()
             return {name: float(counts[name]) for name in self.class_names}
-        for name in self.config.classes:
-            if name not in self.class_names:
-                raise RecipeError(
-                    f"generator.classes: {name!r} is not a label of the seed; expected one of "
-                    + ", ".join(self.class_names)
-                )
+        check_known_classes(self.config.classes, self.class_names)
         return {name: float(w) for name, w in self.config.classes.items() if w > 0}
 
     def _train(self, pixels: np.ndarray, labels: np.ndarray) -> Any:
@@ -196,14 +194,13 @@ class DiffusionGenerator:
         kind = DDIMScheduler if self.config.sampler == "ddim" else DDPMScheduler
         return kind.from_config(training.config)
 
-    def _load_pretrained(self, train: pd.DataFrame) -> None:
+    def _load_pretrained(self) -> None:
         folder = Path(self.config.path or "")
         if not (folder / "model_index.json").is_file():
             raise RecipeError(
                 f"generator.path: {self.config.path!r} is not a diffusers pipeline folder "
                 "(no model_index.json); expected a folder written by save_pretrained"
             )
-        self.channels = frame_pixels(train.iloc[:1]).shape[1]
         _quiet_diffusers()
         info_path = folder / MODEL_INFO
         try:
@@ -237,12 +234,12 @@ class DiffusionGenerator:
                 f"generator.path: the saved model knows the labels {', '.join(saved)}; the "
                 f"seed has {unknown[0]!r}"
             )
-        if not info.get("guidance_trained", True) and self.config.guidance_scale != 1.0:
+        self._guidance_trained = bool(info.get("guidance_trained", True))
+        if not self._guidance_trained and self.config.guidance_scale != 1.0:
             raise RecipeError(
                 "generator.guidance_scale: the saved model was trained without guidance (its "
                 "'no class' label never learned); set guidance_scale: 1.0"
             )
-        self._guidance_trained = bool(info.get("guidance_trained", True))
         self.class_names = saved
         self.image_size = int(self.pipeline.unet.config.sample_size)
         self.channels = int(self.pipeline.unet.config.in_channels)
