@@ -32,6 +32,19 @@ def score_style(score: float | None, *, scale: float = 100.0) -> str:
     return "green" if share >= 0.8 else "yellow" if share >= 0.6 else "red"
 
 
+def area_scores(areas: dict[str, float]) -> str:
+    """Markup of a version's area scores, abbreviated and coloured: ``fid 81  priv 98``."""
+    return "  ".join(
+        f"{esc(AREA_ABBREVIATIONS.get(a, a))} [{score_style(s)}]{s:.0f}[/]"
+        for a, s in areas.items()
+    )
+
+
+def overall_score(value: float | None) -> str:
+    """Markup of an overall score, coloured, or a dash where there is none."""
+    return f"[{score_style(value)}]{value:.1f}[/]" if value is not None else DASH
+
+
 def score(value: float | None, *, scale: float = 100.0, digits: int = 1) -> Text:
     """A 0-100 (or 0-1, with ``scale=1``) score, coloured by verdict; a dash when unknown."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):

@@ -83,15 +83,8 @@ class CompareScreen(PhantomScreen):
 
     def _sides(self, old: VersionRow, new: VersionRow) -> None:
         for side, row, label in (("#old-side", old, "old"), ("#new-side", new, "new")):
-            areas = "  ".join(
-                f"{fmt.esc(fmt.AREA_ABBREVIATIONS.get(a, a))} [{fmt.score_style(s)}]{s:.0f}[/]"
-                for a, s in row.areas.items()
-            )
-            overall = (
-                f"[{fmt.score_style(row.overall)}]{row.overall:.1f}[/]"
-                if row.overall is not None
-                else fmt.DASH
-            )
+            areas = fmt.area_scores(row.areas)
+            overall = fmt.overall_score(row.overall)
             self.query_one(side, Static).update(
                 f"[dim]{label}[/]  [b]{fmt.esc(row.tag)}[/b]\n"
                 f"[dim]released[/] {fmt.date(row.created)}   [dim]rows[/] {fmt.plain(row.rows)}\n"

@@ -160,15 +160,8 @@ class VersionScreen(PhantomScreen):
 
     def _summary(self, detail: VersionDetail) -> None:
         row = detail.row
-        areas = "  ".join(
-            f"{fmt.esc(fmt.AREA_ABBREVIATIONS.get(a, a))} [{fmt.score_style(s)}]{s:.0f}[/]"
-            for a, s in row.areas.items()
-        )
-        overall = (
-            f"[{fmt.score_style(row.overall)}]{row.overall:.1f}[/]"
-            if row.overall is not None
-            else fmt.DASH
-        )
+        areas = fmt.area_scores(row.areas)
+        overall = fmt.overall_score(row.overall)
         facts = " · ".join(
             [
                 fmt.date(row.created),
