@@ -391,7 +391,7 @@ def local_folder(registry: Registry, version: Version) -> Path | None:
     verified copy :meth:`Registry.fetch` keeps in the user cache. Files are not re-hashed
     here: :meth:`Registry.fetch` verifies them when the data is read.
     """
-    from registry.core import cached_version_dir
+    from registry.folders import cached_version_dir
 
     workspace = registry.root / "data" / version.name
     with contextlib.suppress(OSError, ValueError, KeyError):

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from registry import store
-from registry._hashing import content_hash, sha256_file
-from registry._paths import find_root, user_cache_dir
+from registry._paths import find_root
 from registry.errors import (
     DatasetNotFound,
-    IntegrityError,
     PhantomError,
     RecipeError,
     ReleaseError,
 )
+from registry.folders import MANIFEST, load_folder, manifest_hash, verify_folder
 from registry.recipes import Recipe, load_recipe
 from registry.versions import Version, VersionSpec, resolve
 
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
     from registry.diff import VersionDiff
     from registry.hub import PublishResult, PullResult
     from registry.materialize import MaterializeResult, Progress
-
-MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -198,10 +195,10 @@ class Registry:
         file differs from the manifest.
         """
         workspace = self.root / "data" / version.name
-        if _manifest_hash(workspace) == version.content_hash:
+        if manifest_hash(workspace) == version.content_hash:
             self.verify(workspace, expected=version.content_hash)
             return workspace
-        return fetch_verified(os.fspath(self.root), version)
+        return store.fetch_verified(os.fspath(self.root), version)
 
     def verify(self, folder: Path, *, expected: str | None = None) -> dict[str, Any]:
         return verify_folder(folder, expected=expected)
@@ -286,66 +283,3 @@ def _describe(recipe: Recipe | None) -> str:
         return "?"
     model = getattr(recipe.generator, "model", None)
     return f"{recipe.generator.kind}/{model}" if model else recipe.generator.kind
-
-
-def _manifest_hash(folder: Path) -> str | None:
-    try:
-        return json.loads((folder / MANIFEST).read_text())["content_hash"]
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def verify_folder(folder: Path, *, expected: str | None = None) -> dict[str, Any]:
-    """Check every file of a dataset folder against its manifest; returns the manifest.
-
-    Raises :class:`IntegrityError` naming the first file that is missing, extra or changed,
-    or when the content hash differs from ``expected`` (the hash a tag or pin recorded).
-    """
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        raise IntegrityError(
-            f"{folder}: no readable {MANIFEST}; rebuild it with 'dvc repro'"
-        ) from exc
-    recorded: dict[str, str] = manifest["files"]
-    present = {
-        p.relative_to(folder).as_posix()
-        for p in folder.rglob("*")
-        if p.is_file() and p.name != MANIFEST
-    }
-    for extra in sorted(present - set(recorded)):
-        raise IntegrityError(f"{folder / extra} is not in the manifest; remove it or rebuild")
-    for relpath, digest in recorded.items():
-        path = folder / relpath
-        if not path.is_file():
-            raise IntegrityError(f"{path} is missing; the manifest lists it")
-        if sha256_file(path) != digest:
-            raise IntegrityError(f"{path} does not match its sha256 in the manifest")
-    actual = content_hash(recorded)
-    if actual != manifest["content_hash"]:
-        raise IntegrityError(f"{folder / MANIFEST}: content hash does not match its file list")
-    if expected is not None and actual != expected:
-        raise IntegrityError(f"{folder}: content is {actual[:19]}…, expected {expected[:19]}…")
-    return manifest
-
-
-def cached_version_dir(version: Version) -> Path:
-    """Where a fetched copy of ``version`` lives in the user cache (it may not exist yet)."""
-    digest = version.content_hash.removeprefix("sha256:")[:16] or "unknown"
-    return user_cache_dir() / "versions" / f"{version.tag}-{digest}"
-
-
-def fetch_verified(repo: str, version: Version) -> Path:
-    """Copy a version from ``repo`` into the user cache (once) and verify it."""
-    dest = cached_version_dir(version)
-    if not dest.is_dir():
-        store.fetch_version_files(repo, version, dest)
-    verify_folder(dest, expected=version.content_hash or None)
-    return dest
-
-
-def load_folder(folder: Path) -> datasets.DatasetDict:
-    """Open a verified dataset folder with ``datasets.load_dataset``, exactly as users can."""
-    import datasets
-
-    return datasets.load_dataset(os.fspath(folder))

@@ -314,7 +314,7 @@ def publish(
     is refused (see :func:`check_publishable`), exists on the Hub with other content, or the
     Hub or network fails; in the last case nothing is tagged and a retry completes the job.
     """
-    from registry.core import verify_folder
+    from registry.folders import verify_folder
 
     say = progress or (lambda _message: None)
     if not _REPO_ID.match(repo_id):
@@ -502,7 +502,7 @@ def fetch_published(
     checks every sha256 and the content hash (``expected``, default the version's). Raises
     :class:`IntegrityError` when the bytes differ.
     """
-    from registry.core import verify_folder
+    from registry.folders import verify_folder
 
     expected = expected or version.content_hash
     owner, name = version.repo_id.split("/")
@@ -556,8 +556,8 @@ def pull(
     :class:`RegistryError` when ``data/<name>/`` holds other content and ``force`` is not set.
     """
     from registry import store
-    from registry.core import _manifest_hash
     from registry.errors import RegistryError
+    from registry.folders import manifest_hash as _manifest_hash
     from registry.recipes import load_recipe
 
     say = progress or (lambda _message: None)

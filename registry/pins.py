@@ -339,7 +339,7 @@ def load(
     api: Any = None,
 ) -> datasets.DatasetDict:
     """:func:`locate`, then open the folder with ``datasets.load_dataset``."""
-    from registry.core import load_folder
+    from registry.folders import load_folder
 
     return load_folder(locate(spec, repo=repo, lock=lock, api=api))
 

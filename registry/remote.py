@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from registry import store
 from registry._paths import user_cache_dir
-from registry.core import Registry, fetch_verified, load_folder
+from registry.core import Registry
+from registry.folders import load_folder
+from registry.store import fetch_verified
 from registry.versions import Version, VersionSpec, resolve
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ import yaml
 from registry._files import atomic_write_text
 from registry._paths import STATE_DIR, default_remote_for
 from registry.errors import RegistryError, ReleaseError
+from registry.folders import cached_version_dir, verify_folder
 from registry.recipes import Recipe
 from registry.versions import Version
 
@@ -285,6 +286,15 @@ def tag_release(root: Path, name: str, version: str, content_hash: str) -> Versi
 
 
 # --- reading a version's files -----------------------------------------------------------
+
+
+def fetch_verified(repo: str, version: Version) -> Path:
+    """Copy a version from ``repo`` into the user cache (once) and verify it."""
+    dest = cached_version_dir(version)
+    if not dest.is_dir():
+        fetch_version_files(repo, version, dest)
+    verify_folder(dest, expected=version.content_hash or None)
+    return dest
 
 
 def fetch_version_files(repo: str, version: Version, dest: Path) -> None:

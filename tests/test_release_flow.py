@@ -11,8 +11,8 @@ import pytest
 
 import registry
 from registry import Registry
-from registry.core import cached_version_dir
 from registry.errors import IntegrityError, RegistryError, ReleaseError
+from registry.folders import cached_version_dir
 from tests.conftest import build_and_commit, commit_all, run
 
 

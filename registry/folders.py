@@ -1,0 +1,137 @@
+"""Dataset folders on disk: checking one against its manifest, and replacing one atomically.
+
+Every writer of a dataset folder (materialize, pull, fetch) builds the new content in a staged
+folder beside the destination and swaps it in with :func:`staged_folder`, so a failed or
+killed writer leaves the previous content where it was. Every reader checks a folder with
+:func:`verify_folder` before trusting it. This module sits below the ``Registry`` facade and
+imports nothing above it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from registry._hashing import content_hash, sha256_file
+from registry._paths import user_cache_dir
+from registry.errors import IntegrityError
+
+if TYPE_CHECKING:
+    import datasets
+
+    from registry.versions import Version
+
+MANIFEST = "manifest.json"
+
+
+def manifest_hash(folder: Path) -> str | None:
+    """The content hash a folder's manifest records, or ``None`` when it has no readable one."""
+    try:
+        return json.loads((folder / MANIFEST).read_text())["content_hash"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def verify_folder(folder: Path, *, expected: str | None = None) -> dict[str, Any]:
+    """Check every file of a dataset folder against its manifest; returns the manifest.
+
+    Raises :class:`IntegrityError` naming the first file that is missing, extra or changed,
+    or when the content hash differs from ``expected`` (the hash a tag or pin recorded).
+    """
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise IntegrityError(
+            f"{folder}: no readable {MANIFEST}; rebuild it with 'dvc repro'"
+        ) from exc
+    recorded: dict[str, str] = manifest["files"]
+    present = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    }
+    for extra in sorted(present - set(recorded)):
+        raise IntegrityError(f"{folder / extra} is not in the manifest; remove it or rebuild")
+    for relpath, digest in recorded.items():
+        path = folder / relpath
+        if not path.is_file():
+            raise IntegrityError(f"{path} is missing; the manifest lists it")
+        if sha256_file(path) != digest:
+            raise IntegrityError(f"{path} does not match its sha256 in the manifest")
+    actual = content_hash(recorded)
+    if actual != manifest["content_hash"]:
+        raise IntegrityError(f"{folder / MANIFEST}: content hash does not match its file list")
+    if expected is not None and actual != expected:
+        raise IntegrityError(f"{folder}: content is {actual[:19]}…, expected {expected[:19]}…")
+    return manifest
+
+
+def cached_version_dir(version: Version) -> Path:
+    """Where a fetched copy of ``version`` lives in the user cache (it may not exist yet)."""
+    digest = version.content_hash.removeprefix("sha256:")[:16] or "unknown"
+    return user_cache_dir() / "versions" / f"{version.tag}-{digest}"
+
+
+def load_folder(folder: Path) -> datasets.DatasetDict:
+    """Open a verified dataset folder with ``datasets.load_dataset``, exactly as users can."""
+    import datasets
+
+    return datasets.load_dataset(os.fspath(folder))
+
+
+@contextmanager
+def staged_folder(dest: Path) -> Iterator[Path]:
+    """Yield an empty folder beside ``dest``; swap it in for ``dest`` when the block succeeds.
+
+    The swap is two renames (the old folder aside, the new one in), and whatever a killed
+    swap left is undone the next time: a set-aside folder with no ``dest`` is put back, stale
+    staging folders are removed. When the block raises, the staged folder is removed and
+    ``dest`` is untouched.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _recover(dest)
+    staging = dest.parent / f".{dest.name}.staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+        _swap_in(staging, dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _set_aside(dest: Path) -> Path:
+    return dest.parent / f".{dest.name}.previous"
+
+
+def _recover(dest: Path) -> None:
+    backup = _set_aside(dest)
+    if backup.is_dir() and not dest.exists():
+        os.replace(backup, dest)
+    shutil.rmtree(backup, ignore_errors=True)
+    for stale in dest.parent.glob(f".{dest.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _swap_in(staging: Path, dest: Path) -> None:
+    backup = _set_aside(dest)
+    if dest.exists():
+        os.replace(dest, backup)
+    os.replace(staging, dest)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+__all__ = [
+    "MANIFEST",
+    "cached_version_dir",
+    "load_folder",
+    "manifest_hash",
+    "staged_folder",
+    "verify_folder",
+]
