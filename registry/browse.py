@@ -714,7 +714,7 @@ class ColumnHistograms:
         self._real_read = True
         import yaml
 
-        from registry.materialize import registry_reader
+        from registry.context import read_version_frame
         from registry.recipes import parse_recipe
         from registry.seeds import load_seed
 
@@ -732,7 +732,7 @@ class ColumnHistograms:
                 recipe.seed,
                 root=self.registry.root,
                 random_seed=recipe.random_seed,
-                read_registry_version=registry_reader(self.registry.root),
+                read_registry_version=lambda spec: read_version_frame(self.registry, spec),
             )
         except PhantomError as exc:
             self.notes.append(f"real data unavailable: {exc}")

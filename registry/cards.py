@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from registry.images import card_features, class_names_of_schema
-from registry.recipes import DiffusionGenerator, Recipe, SdvGenerator
+from registry.recipes import Recipe
 
 _ARROW_TO_HF = {"double": "float64", "float": "float32", "halffloat": "float16"}
 _SIZE_CATEGORIES = (
@@ -121,17 +121,11 @@ def _usage(recipe: Recipe) -> str:
 
 
 def _provenance(recipe: Recipe, seed: Any | None, depth: int) -> str:
-    generator = recipe.generator
-    model = (
-        f"{generator.kind} / {generator.model}"
-        if isinstance(generator, SdvGenerator | DiffusionGenerator)
-        else generator.kind
-    )
     lines = [
         "## Provenance\n",
         "| | |",
         "|---|---|",
-        f"| generator | {model} |",
+        f"| generator | {recipe.generator.label} |",
         f"| random seed | {recipe.random_seed} |",
         f"| generation depth | {depth} |",
     ]
@@ -183,6 +177,11 @@ def _quality_section(report: Any, assets: str) -> str:
         lines.append(
             f"\nCompared with {report.real_rows:,} real train rows; utility and privacy use "
             f"{report.holdout_rows:,} real rows the generator never saw."
+        )
+    if report.scored_rows is not None and report.scored_rows < report.rows:
+        lines.append(
+            f"\nScored on {report.scored_rows:,} of the {report.rows:,} rows: the first rows of "
+            "every batch, the same sample on every build."
         )
     if report.gates:
         lines += ["", "| gate | threshold | value | passed |", "|---|---:|---:|---|"]

@@ -106,7 +106,7 @@ class Registry:
         registered = store.registered_datasets(self.root)
         recipes = []
         for path in paths or self.recipe_paths():
-            recipe = validate_recipe(Path(path), root=self.root)
+            recipe = validate_recipe(Path(path), registry=self)
             if Path(path).resolve().parent == (self.root / "recipes") and (
                 registered.get(recipe.name) != {"seed": store.stage_dependency(recipe)}
             ):
@@ -125,7 +125,7 @@ class Registry:
         """Build ``data/<name>/`` from a recipe; see :func:`registry.materialize.materialize`."""
         from registry.materialize import materialize
 
-        return materialize(Path(recipe_path), root=self.root, progress=progress)
+        return materialize(self, Path(recipe_path), progress=progress)
 
     def release(self, name: str) -> Version:
         """Tag ``name@<recipe version>`` and push its data; refuses what is not reproducible.

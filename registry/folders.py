@@ -1,5 +1,10 @@
 """Dataset folders on disk: checking one against its manifest, and replacing one atomically.
 
+A manifest lists every file with its sha256. The content hash covers ``files``: the rows,
+card, scores and recipe, which a build reproduces bit for bit. A saved model (``model/``) is
+listed apart in ``model_files``: verified like the rest, but outside the content hash, since
+some libraries' saved models (SDV's pickles) differ from run to run while sampling the same.
+
 Every writer of a dataset folder (materialize, pull, fetch) builds the new content in a staged
 folder beside the destination and swaps it in with :func:`staged_folder`, so a failed or
 killed writer leaves the previous content where it was. Every reader checks a folder with
@@ -29,6 +34,12 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 
 
+def manifest_files(manifest: dict[str, Any]) -> dict[str, str]:
+    """Every file a manifest vouches for (relative path -> sha256): the content-hashed files
+    and the saved model's files (``model_files``, verified but outside the content hash)."""
+    return {**manifest["files"], **manifest.get("model_files", {})}
+
+
 def manifest_hash(folder: Path) -> str | None:
     """The content hash a folder's manifest records, or ``None`` when it has no readable one."""
     try:
@@ -49,7 +60,7 @@ def verify_folder(folder: Path, *, expected: str | None = None) -> dict[str, Any
         raise IntegrityError(
             f"{folder}: no readable {MANIFEST}; rebuild it with 'dvc repro'"
         ) from exc
-    recorded: dict[str, str] = manifest["files"]
+    recorded = manifest_files(manifest)
     present = {
         p.relative_to(folder).as_posix()
         for p in folder.rglob("*")
@@ -63,7 +74,7 @@ def verify_folder(folder: Path, *, expected: str | None = None) -> dict[str, Any
             raise IntegrityError(f"{path} is missing; the manifest lists it")
         if sha256_file(path) != digest:
             raise IntegrityError(f"{path} does not match its sha256 in the manifest")
-    actual = content_hash(recorded)
+    actual = content_hash(manifest["files"])
     if actual != manifest["content_hash"]:
         raise IntegrityError(f"{folder / MANIFEST}: content hash does not match its file list")
     if expected is not None and actual != expected:
@@ -131,6 +142,7 @@ __all__ = [
     "MANIFEST",
     "cached_version_dir",
     "load_folder",
+    "manifest_files",
     "manifest_hash",
     "staged_folder",
     "verify_folder",

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry._paths import user_cache_dir
 from registry.errors import DatasetNotFound, PhantomError, PublishError, VersionSpecError
+from registry.folders import manifest_files
 from registry.versions import SemVer, Version, VersionSpec, resolve
 
 if TYPE_CHECKING:
@@ -287,7 +288,7 @@ def check_publishable(folder: Path, version: Version) -> dict[str, Any]:
             "published; change the generator or its parameters and release a new version"
         )
     seed_hash = (manifest.get("seed") or {}).get("sha256")
-    for relpath, digest in manifest["files"].items():
+    for relpath, digest in manifest_files(manifest).items():
         if not PUBLISHABLE.match(relpath):
             raise PublishError(
                 f"{version.tag}: {relpath} is not part of a Phantom dataset (card, data/*.parquet, "
@@ -327,7 +328,7 @@ def publish(
     verify_folder(folder, expected=version.content_hash or None)
     manifest = check_publishable(folder, version)
     content = manifest["content_hash"]
-    files = sorted([*manifest["files"], MANIFEST])
+    files = sorted([*manifest_files(manifest), MANIFEST])
     tag = version.version
     side_branch = f"phantom-publish-{tag}"
     hub = api if api is not None else default_api()

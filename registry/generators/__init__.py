@@ -1,44 +1,91 @@
-"""The generator table: a recipe's ``kind`` (and ``model``) names a lazily imported class.
+"""The generator table: a recipe's ``kind`` names a lazily imported class.
 
-Built-ins register here exactly as an extension would; nothing imports SDV or torch until a
-generator of that kind is asked for.
+Built-ins register here exactly as an extension would: another package adds a kind with an
+entry point in the ``phantom.generators`` group (``mykind = "mypackage.module:MyGenerator"``)
+and gets everything a built-in gets: its recipe section validated by its ``Config``, ``phantom
+validate``, ``materialize``, scores, card and ``phantom schema``. Nothing imports SDV or torch
+until a generator of that kind fits.
 """
 
 from __future__ import annotations
 
 import importlib
+from functools import cache
 from typing import Any
 
-from registry.errors import GeneratorError
-from registry.generators._base import Generator
+from registry.errors import GeneratorError, RecipeError
+from registry.generators._base import (
+    MODEL_FOLDER,
+    BaseGenerator,
+    BuildContext,
+    Generator,
+    Modality,
+    batch_seed,
+    batches,
+)
 
-# (kind, model) -> "module:Class"; model None matches every model of the kind.
-GENERATORS: dict[tuple[str, str | None], str] = {
-    ("sdv", "gaussian_copula"): "registry.generators.tabular:SdvGenerator",
-    ("sdv", "ctgan"): "registry.generators.tabular:SdvGenerator",
-    ("sdv", "tvae"): "registry.generators.tabular:SdvGenerator",
-    ("sdv", "copulagan"): "registry.generators.tabular:SdvGenerator",
-    ("sampler", None): "registry.generators.samplers:ColumnSampler",
-    ("diffusion", None): "registry.generators.diffusion:DiffusionGenerator",
+ENTRY_POINT_GROUP = "phantom.generators"
+
+# kind -> "module:Class"
+GENERATORS: dict[str, str] = {
+    "sdv": "registry.generators.tabular:SdvGenerator",
+    "sampler": "registry.generators.samplers:ColumnSampler",
+    "diffusion": "registry.generators.diffusion:DiffusionGenerator",
 }
 
 
-def generator_class(kind: str, model: str | None = None) -> type[Generator]:
-    """The class registered for ``kind``/``model``; raises :class:`GeneratorError` if none is."""
-    target = GENERATORS.get((kind, model)) or GENERATORS.get((kind, None))
-    if target is None:
-        known = ", ".join(sorted({k for k, _ in GENERATORS}))
-        raise GeneratorError(
-            f"no generator for kind {kind!r} model {model!r}; known kinds: {known}"
+@cache
+def _plugins() -> dict[str, Any]:
+    """Kinds other installed packages register (entry points), read once per process."""
+    from importlib.metadata import entry_points
+
+    return {
+        ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in GENERATORS
+    }
+
+
+def known_kinds() -> list[str]:
+    """Every kind a recipe may name: the built-ins and the installed plugins."""
+    return sorted({*GENERATORS, *_plugins()})
+
+
+def generator_class(kind: str) -> type[Generator]:
+    """The class registered for ``kind``; raises :class:`RecipeError` if none is."""
+    if kind in GENERATORS:
+        module_name, _, class_name = GENERATORS[kind].partition(":")
+        return getattr(importlib.import_module(module_name), class_name)
+    plugin = _plugins().get(kind)
+    if plugin is None:
+        raise RecipeError(
+            f"generator.kind: no generator of kind {kind!r}; expected one of "
+            f"{', '.join(known_kinds())}"
         )
-    module_name, _, class_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    try:
+        return plugin.load()
+    except Exception as exc:  # a broken plugin: say which, once
+        raise GeneratorError(
+            f"generator kind {kind!r} (entry point {plugin.value}) failed to load: {exc}"
+        ) from exc
 
 
-def make_generator(config: Any, *, random_seed: int) -> Generator:
+def make_generator(
+    config: Any, *, random_seed: int, context: BuildContext | None = None
+) -> Generator:
     """Build the generator a recipe's ``generator:`` section asks for."""
-    cls = generator_class(config.kind, getattr(config, "model", None))
-    return cls(config, random_seed=random_seed)
+    return generator_class(config.kind)(config, random_seed=random_seed, context=context)
 
 
-__all__ = ["GENERATORS", "Generator", "generator_class", "make_generator"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "GENERATORS",
+    "MODEL_FOLDER",
+    "BaseGenerator",
+    "BuildContext",
+    "Generator",
+    "Modality",
+    "batch_seed",
+    "batches",
+    "generator_class",
+    "known_kinds",
+    "make_generator",
+]

@@ -1,31 +1,181 @@
-"""The one protocol every generator implements.
+"""The one protocol every generator implements, and the base class built-ins share.
 
-A generator is built from its recipe section and the recipe's ``random_seed``, learns from
-the seed's train part (samplers ignore it), and samples a DataFrame. Randomness comes in only
-through ``random_seed``: the same recipe, seed data and environment give the same rows.
+The pipeline (materialize, validate, the scorer, a Ray worker) holds a generator only through
+:class:`Generator` and never asks which class it is. What differs between kinds is declared,
+not probed:
+
+- ``Config``: the pydantic model of the recipe's ``generator:`` section (``kind`` is its tag);
+- ``modality``: ``table``, ``images`` or ``text``; it picks how the seed is read, how the
+  rows are written and scored, and which card sections apply (:mod:`registry.modalities`);
+- ``needs_seed``: whether a recipe of this kind must name real data to learn from;
+- ``check(recipe, context=...)``: deep checks of its own (a sampler runs its SQL once);
+- ``batch_rows``: how many rows one batch holds (fixed per kind: it is part of the bytes);
+- ``class_names``: the label names of an image set (``None`` for tables);
+- ``save(folder)`` / ``load(folder, ...)``: the fitted model, written beside the data in
+  ``model/`` so that a later version can sample more without fitting again.
+
+Sampling is in batches that are a pure function of ``(random_seed, batch index)``: batch
+``i`` of a build can be made on its own, in any order, by any process, and the rows are the
+same. That is what lets a build stream to disk with flat memory and lets shards be sampled on
+other machines. :meth:`BaseGenerator.sample` puts the batches of a build together in memory,
+for tests and small uses.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
+
+from registry.errors import GeneratorError
+
+if TYPE_CHECKING:
+    from registry.recipes import GeneratorConfig, Recipe
+
+Modality = Literal["table", "images", "text"]
+MODEL_FOLDER = "model"  # inside data/<name>/: what a generator saves beside the data
+DEFAULT_BATCH_ROWS = 100_000
+Progress = Callable[[str], None]
+
+
+def _unlocatable(path: str) -> Path:
+    raise GeneratorError(f"generator.path: {path!r} cannot be located outside a registry build")
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a build hands a generator besides its config: where it runs and how to report.
+
+    ``locate`` turns a recipe's model reference (``registry:<name>@<version>`` or a folder
+    inside the registry) into a local folder holding a saved model; the build supplies it,
+    since only the registry facade can fetch released versions.
+    """
+
+    root: Path | None = None
+    progress: Progress = field(default=lambda _message: None)
+    locate: Callable[[str], Path] = _unlocatable
+    read_version: Callable[[str], Any] | None = None  # registry:<spec> seeds, as frames
 
 
 @runtime_checkable
 class Generator(Protocol):
-    """Fit on real rows (or nothing), then sample synthetic rows."""
+    """Fit on the seed (or nothing), then sample rows batch by batch."""
 
-    def __init__(self, config: Any, *, random_seed: int) -> None: ...
+    Config: ClassVar[type[GeneratorConfig]]
+    modality: ClassVar[Modality]
+    needs_seed: ClassVar[bool]
+    batch_rows: ClassVar[int]
+
+    def __init__(
+        self, config: Any, *, random_seed: int, context: BuildContext | None = None
+    ) -> None: ...
+
+    #: Label names of an image set, in class-index order (known after ``fit``); ``None`` for
+    #: tables.
+    class_names: list[str] | None
 
     def fit(self, train: pd.DataFrame | None) -> None:
         """Learn from the seed's train part; ``None`` for generators without a seed."""
         ...
 
-    def sample(self, rows: int) -> pd.DataFrame:
-        """Return exactly ``rows`` rows; deterministic for a given ``random_seed``."""
+    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
+        """Exactly ``rows`` rows: a pure function of the fitted model, ``random_seed``,
+        ``index`` and ``rows``."""
+        ...
+
+    def save(self, folder: Path) -> bool:
+        """Write the fitted model into ``folder / MODEL_FOLDER``; False when there is none to
+        save (samplers, external weights)."""
         ...
 
     def library_versions(self) -> dict[str, str]:
         """The versions of the libraries whose behaviour decides the rows (for the manifest)."""
         ...
+
+    @classmethod
+    def check(cls, recipe: Recipe, *, context: BuildContext) -> None:
+        """Deep checks of this kind beyond its pydantic model and its modality's seed checks
+        (e.g. a sampler's SQL); raises a :class:`RecipeError` naming the field."""
+        ...
+
+
+class BaseGenerator:
+    """Defaults for the parts of :class:`Generator` most kinds share; built-ins subclass it.
+
+    A subclass sets ``Config``, ``modality`` and ``needs_seed`` and implements ``fit`` and
+    ``sample_batch``; how the seed is read and checked, how rows are written and scored, and
+    the card's sections follow from ``modality`` (:mod:`registry.modalities`).
+    """
+
+    Config: ClassVar[type[GeneratorConfig]]
+    modality: ClassVar[Modality] = "table"
+    needs_seed: ClassVar[bool] = True
+    batch_rows: ClassVar[int] = DEFAULT_BATCH_ROWS
+    class_names: list[str] | None = None
+
+    def __init__(
+        self, config: Any, *, random_seed: int, context: BuildContext | None = None
+    ) -> None:
+        self.config = config
+        self.random_seed = int(random_seed)
+        self.context = context or BuildContext()
+
+    def fit(self, train: pd.DataFrame | None) -> None:
+        raise NotImplementedError
+
+    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def sample(self, rows: int) -> pd.DataFrame:
+        """All ``rows`` of a build in memory: the same batches a streamed build writes."""
+        if rows < 0:
+            raise GeneratorError(f"cannot sample {rows} rows; expected rows >= 0")
+        frames = [self.sample_batch(index, count) for index, count in batches(rows, self)]
+        if not frames:
+            return self.sample_batch(0, 0)
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+    def save(self, folder: Path) -> bool:
+        return False
+
+    @classmethod
+    def load(
+        cls, folder: Path, config: Any, *, random_seed: int, context: BuildContext | None = None
+    ) -> BaseGenerator:
+        """A generator fitted from the model an earlier build saved in ``folder``."""
+        raise GeneratorError(f"a {config.kind} generator saves no model to load")
+
+    def library_versions(self) -> dict[str, str]:
+        return {}
+
+    @classmethod
+    def check(cls, recipe: Recipe, *, context: BuildContext) -> None:
+        return None
+
+
+def batch_seed(random_seed: int, index: int) -> int:
+    """The seed of batch ``index``: independent streams for every (random_seed, index)."""
+    return int(np.random.SeedSequence([int(random_seed), int(index)]).generate_state(1)[0])
+
+
+def batches(rows: int, generator: Any) -> Iterator[tuple[int, int]]:
+    """``(index, rows)`` of each batch of a build of ``rows`` rows."""
+    size = max(1, int(generator.batch_rows))
+    for index, start in enumerate(range(0, rows, size)):
+        yield index, min(size, rows - start)
+
+
+__all__ = [
+    "DEFAULT_BATCH_ROWS",
+    "MODEL_FOLDER",
+    "BaseGenerator",
+    "BuildContext",
+    "Generator",
+    "Modality",
+    "batch_seed",
+    "batches",
+]

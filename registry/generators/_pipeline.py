@@ -42,10 +42,13 @@ class ClassConditionalPipeline(DiffusionPipeline):
         output_type: str = "np",
     ) -> ImagePipelineOutput:
         """Denoise one image per label; returns images in [0, 1] (``np``) or PIL images."""
-        labels = torch.as_tensor(class_labels, dtype=torch.long)
+        # Noise is drawn on the CPU generator and moved: the same seed gives the same start on
+        # every device.
+        device = self.unet.device
+        labels = torch.as_tensor(class_labels, dtype=torch.long).to(device)
         config = self.unet.config
         shape = (len(labels), config.in_channels, config.sample_size, config.sample_size)
-        sample = torch.randn(shape, generator=generator, dtype=self.unet.dtype)
+        sample = torch.randn(shape, generator=generator, dtype=self.unet.dtype).to(device)
         sample = sample * self.scheduler.init_noise_sigma
         self.scheduler.set_timesteps(num_inference_steps)
         guided = guidance_scale != 1.0

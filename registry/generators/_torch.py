@@ -72,3 +72,25 @@ def seeded(random_seed: int) -> Iterator[None]:
         np.random.set_state(np_state)
         if torch is not None and torch_state is not None:
             torch.set_rng_state(torch_state)
+
+
+def resolve_device(device: str) -> str:
+    """``cpu`` or ``cuda`` for a recipe's ``device``: ``auto`` is cuda when torch sees a GPU.
+
+    CPU is the deterministic default; ``cuda`` where torch finds none is refused with one line
+    rather than silently falling back (the bytes would differ from what the recipe says).
+    """
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    available = torch.cuda.is_available()
+    if device == "auto":
+        return "cuda" if available else "cpu"
+    if not available:
+        from registry.errors import RecipeError
+
+        raise RecipeError(
+            "generator.device: cuda was asked for but torch sees no GPU; use device: auto or cpu"
+        )
+    return "cuda"

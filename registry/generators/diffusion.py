@@ -38,16 +38,21 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from registry.errors import GeneratorError, PhantomError, RecipeError
-from registry.generators._torch import limited_threads, seeded, torch_thread_count
+from registry.generators._base import MODEL_FOLDER, BaseGenerator, BuildContext, batch_seed
+from registry.generators._torch import (
+    limited_threads,
+    resolve_device,
+    seeded,
+    torch_thread_count,
+)
 from registry.images import (
     LABEL_COLUMN,
     class_names,
@@ -57,29 +62,30 @@ from registry.images import (
     pixels_to_png,
     to_uint8,
 )
-
-if TYPE_CHECKING:
-    from registry.recipes import DiffusionGenerator as DiffusionConfig
+from registry.recipes import DiffusionGenerator as DiffusionConfig
 
 TRAIN_TIMESTEPS = 1000
 LABEL_DROPOUT = 0.1  # share of training labels replaced by "no class", for guidance
-SAMPLE_BATCH = 500  # images denoised at once: bounds memory at large image sizes
+SAMPLE_BATCH = 500  # images in one batch, denoised at once: bounds memory at large sizes
 WARMUP_SHARE = 0.05
 EMA_DECAY = 0.995  # the sampled weights are a moving average: smoother, better samples
-MODEL_FOLDER = "model"  # inside data/<name>/: the pipeline, saved with save_pretrained
 MODEL_INFO = "phantom.json"  # class names and image geometry, beside model_index.json
 DEFAULT_PROMPT = "a photo of {label}"
 
-Progress = Callable[[str], None]
 
-
-class DiffusionGenerator:
+class DiffusionGenerator(BaseGenerator):
     """Fit a class-conditional diffusion model on labeled images, then sample labeled images."""
 
-    def __init__(self, config: DiffusionConfig, *, random_seed: int) -> None:
-        self.config = config
-        self.random_seed = random_seed
-        self.progress: Progress | None = None  # materialize sets it: training takes minutes
+    Config = DiffusionConfig
+    modality = "images"
+    needs_seed = True
+    batch_rows = SAMPLE_BATCH
+
+    def __init__(
+        self, config: DiffusionConfig, *, random_seed: int, context: BuildContext | None = None
+    ) -> None:
+        super().__init__(config, random_seed=random_seed, context=context)
+        self.device = resolve_device(config.device)
         self.class_names: list[str] = []
         self.weights: dict[str, float] = {}
         self.image_size = config.image_size or 0
@@ -118,12 +124,10 @@ class DiffusionGenerator:
                 self.pipeline = self._train(pixels, np.asarray(labels))
 
     def _class_weights(self, train: pd.DataFrame) -> dict[str, float]:
-        from registry.validation import check_known_classes
-
         if self.config.classes is None:
             counts = train[LABEL_COLUMN].astype(str).value_counts()
             return {name: float(counts[name]) for name in self.class_names}
-        check_known_classes(self.config.classes, self.class_names)
+        self.config.check_labels(self.class_names)
         return {name: float(w) for name, w in self.config.classes.items() if w > 0}
 
     def _train(self, pixels: np.ndarray, labels: np.ndarray) -> Any:
@@ -138,8 +142,10 @@ class DiffusionGenerator:
             **unet_config(self.image_size, self.channels, config.width, len(self.class_names))
         )
         noise_schedule = DDPMScheduler(num_train_timesteps=TRAIN_TIMESTEPS, clip_sample=False)
-        images = torch.from_numpy(pixels * 2.0 - 1.0)
-        targets = torch.from_numpy(labels.astype(np.int64))
+        device = self.device
+        unet.to(device)
+        images = torch.from_numpy(pixels * 2.0 - 1.0).to(device)
+        targets = torch.from_numpy(labels.astype(np.int64)).to(device)
         null_class = len(self.class_names)
         batches = -(-len(images) // config.batch_size)
         optimizer = torch.optim.AdamW(unet.parameters(), lr=config.learning_rate)
@@ -157,11 +163,14 @@ class DiffusionGenerator:
             order = torch.randperm(len(images), generator=draw)
             total = 0.0
             for start in range(0, len(images), config.batch_size):
-                index = order[start : start + config.batch_size]
+                # Every draw comes from the CPU generator and moves to the device, so a seed
+                # means the same batches, labels and noise wherever the network trains.
+                index = order[start : start + config.batch_size].to(device)
                 clean, label = images[index], targets[index].clone()
-                label[torch.rand(len(index), generator=draw) < dropout] = null_class
-                noise = torch.randn(clean.shape, generator=draw)
-                steps = torch.randint(0, TRAIN_TIMESTEPS, (len(index),), generator=draw)
+                drop = (torch.rand(len(index), generator=draw) < dropout).to(device)
+                label[drop] = null_class
+                noise = torch.randn(clean.shape, generator=draw).to(device)
+                steps = torch.randint(0, TRAIN_TIMESTEPS, (len(index),), generator=draw).to(device)
                 predicted = unet(noise_schedule.add_noise(clean, noise, steps), steps, label).sample
                 loss = torch.nn.functional.mse_loss(predicted, noise)
                 optimizer.zero_grad(set_to_none=True)
@@ -176,8 +185,10 @@ class DiffusionGenerator:
                     f"diffusion training diverged at epoch {epoch + 1} (loss is not finite); "
                     "lower generator.learning_rate"
                 )
-            if self.progress and (epoch + 1) % max(1, config.epochs // 10) == 0:
-                self.progress(f"epoch {epoch + 1}/{config.epochs}: loss {total / len(images):.4f}")
+            if (epoch + 1) % max(1, config.epochs // 10) == 0:
+                self.context.progress(
+                    f"epoch {epoch + 1}/{config.epochs}: loss {total / len(images):.4f}"
+                )
         with torch.no_grad():
             for weight, averaged in zip(unet.parameters(), average, strict=True):
                 weight.copy_(averaged)
@@ -195,7 +206,7 @@ class DiffusionGenerator:
         return kind.from_config(training.config)
 
     def _load_pretrained(self) -> None:
-        folder = Path(self.config.path or "")
+        folder = self.context.locate(self.config.path or "")
         if not (folder / "model_index.json").is_file():
             raise RecipeError(
                 f"generator.path: {self.config.path!r} is not a diffusers pipeline folder "
@@ -209,7 +220,7 @@ class DiffusionGenerator:
             else:
                 from diffusers import DiffusionPipeline
 
-                self.pipeline = DiffusionPipeline.from_pretrained(folder)
+                self.pipeline = DiffusionPipeline.from_pretrained(folder).to(self.device)
                 self.pipeline.set_progress_bar_config(disable=True)
                 self._text_to_image = True
                 self.saves_pipeline = False
@@ -225,7 +236,7 @@ class DiffusionGenerator:
         """A pipeline an earlier version saved: sample by label with its class names."""
         from registry.generators._pipeline import ClassConditionalPipeline
 
-        self.pipeline = ClassConditionalPipeline.from_pretrained(folder)
+        self.pipeline = ClassConditionalPipeline.from_pretrained(folder).to(self.device)
         self.pipeline.set_progress_bar_config(disable=True)
         saved = list(info["class_names"])
         unknown = [name for name in self.class_names if name not in saved]
@@ -251,22 +262,23 @@ class DiffusionGenerator:
 
     # --- sample ----------------------------------------------------------------------------
 
-    def sample(self, rows: int) -> pd.DataFrame:
+    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
+        """Batch ``index``: ``rows`` labeled images, labels in the class weights' proportions.
+
+        A pure function of the fitted pipeline, ``random_seed``, ``index`` and ``rows``: the
+        labels are planned and the noise drawn from a seed of ``(random_seed, index)``.
+        """
         if self.pipeline is None:
-            raise GeneratorError("sample() called before fit()")
+            raise GeneratorError("sample_batch() called before fit()")
         _passive_openmp()
-        labels = planned_labels(self.weights, rows, random_seed=self.random_seed)
-        batches = []
-        with seeded(self.random_seed), limited_threads():
+        seed = batch_seed(self.random_seed, index)
+        labels = planned_labels(self.weights, rows, random_seed=seed)
+        if not labels:
+            return image_frame([], [])
+        with seeded(seed), limited_threads():
             import torch
 
-            draw = torch.Generator().manual_seed(self.random_seed)
-            for start in range(0, rows, SAMPLE_BATCH):
-                chunk = labels[start : start + SAMPLE_BATCH]
-                batches.append(self._denoise(chunk, draw))
-                if self.progress:
-                    self.progress(f"sampled {min(rows, start + SAMPLE_BATCH):,}/{rows:,} images")
-        pixels = np.concatenate(batches) if batches else np.zeros((0, self.channels, 1, 1))
+            pixels = self._denoise(labels, torch.Generator().manual_seed(seed))
         return image_frame(pixels_to_png(pixels), labels)
 
     def _denoise(self, labels: list[str], draw: Any) -> np.ndarray:
@@ -300,10 +312,11 @@ class DiffusionGenerator:
 
     # --- provenance ------------------------------------------------------------------------
 
-    def save_model(self, folder: Path) -> Path | None:
-        """Save the pipeline (``save_pretrained``) and its labels; None for external weights."""
+    def save(self, folder: Path) -> bool:
+        """Save the pipeline (``save_pretrained``) and its labels in ``folder / model``;
+        False for external weights (a user's text-to-image pipeline stays theirs)."""
         if self.pipeline is None or not self.saves_pipeline:
-            return None
+            return False
         target = folder / MODEL_FOLDER
         self.pipeline.save_pretrained(target, safe_serialization=True)
         info = {
@@ -316,11 +329,37 @@ class DiffusionGenerator:
         if not self._guidance_trained:  # only then: older saved models lack the key
             info["guidance_trained"] = False
         (target / MODEL_INFO).write_text(json.dumps(info, indent=2) + "\n")
-        return target
+        return True
+
+    @classmethod
+    def load(
+        cls,
+        folder: Path,
+        config: DiffusionConfig,
+        *,
+        random_seed: int,
+        context: BuildContext | None = None,
+    ) -> DiffusionGenerator:
+        """A generator sampling from a pipeline a build saved in ``folder`` (no training);
+        the classes are weighed by ``config.classes``, else equally."""
+        generator = cls(config, random_seed=random_seed, context=context)
+        info_path = folder / MODEL_INFO
+        if not info_path.is_file():
+            raise GeneratorError(f"{folder} holds no pipeline Phantom saved (no {MODEL_INFO})")
+        _passive_openmp()
+        import torch  # noqa: F401  (loaded before `seeded`)
+
+        with limited_threads():
+            generator._load_phantom_pipeline(folder, json.loads(info_path.read_text()))
+        weights = config.classes or dict.fromkeys(generator.class_names, 1.0)
+        generator.weights = {name: float(w) for name, w in weights.items() if w > 0}
+        return generator
 
     def library_versions(self) -> dict[str, str]:
         versions = {name: _version(name) for name in ("torch", "diffusers")}
         versions["torch_threads"] = str(torch_thread_count())
+        if self.device != "cpu":  # GPU kernels decide the low bits: record where it ran
+            versions["device"] = self.device
         return versions
 
 

@@ -4,10 +4,11 @@ A sampler recipe declares its columns instead of a seed (see ``SamplerGenerator`
 :mod:`registry.recipes`). :class:`ColumnSampler` draws every column for all rows at once, with
 no Python call per row:
 
-- Randomness: each column has its own ``numpy.random.Generator``, seeded from the recipe's
-  ``random_seed`` and a hash of the column's *name*. The same seed gives the same frame, and
-  adding, removing, reordering or re-parameterising one column leaves the others unchanged.
-  ``sample`` keeps no state: calling it twice with the same ``rows`` returns the same frame.
+- Randomness: each column has its own ``numpy.random.Generator`` per batch, seeded from the
+  recipe's ``random_seed``, a hash of the column's *name* and the batch index. The same seed
+  gives the same frame, and adding, removing, reordering or re-parameterising one column
+  leaves the others unchanged. Sampling keeps no state: batch ``i`` is the same whoever makes
+  it, whenever.
 - ``uuid``: version-4 formatted strings built from 16 random bytes of the column's stream.
 - ``category``: weighted choice (weights normalised; a list means equal weights, so a value
   listed twice is twice as likely); Python ``str`` values in an ``object`` column.
@@ -48,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from registry.errors import GeneratorError, RecipeError
+from registry.generators._base import BaseGenerator, BuildContext
 from registry.recipes import (
     BernoulliColumn,
     CategoryColumn,
@@ -71,14 +73,20 @@ if TYPE_CHECKING:
 #: come back in row order even when a window function sorts. Its name cannot be a declared
 #: column's (those match ``[A-Za-z_][A-Za-z0-9_]*``).
 ROW_COLUMN = "#row"
+SQL_PROBE_ROWS = 64  # rows `phantom validate` samples to run every expression once
 
 
-class ColumnSampler:
+class ColumnSampler(BaseGenerator):
     """Sample the columns a ``sampler`` recipe declares; implements ``Generator``."""
 
-    def __init__(self, config: SamplerGenerator, *, random_seed: int) -> None:
-        self.config = config
-        self.random_seed = random_seed
+    Config = SamplerGenerator
+    modality = "table"
+    needs_seed = False
+
+    def __init__(
+        self, config: SamplerGenerator, *, random_seed: int, context: BuildContext | None = None
+    ) -> None:
+        super().__init__(config, random_seed=random_seed, context=context)
         # Catch what needs no data up front, so a bad recipe fails before any work.
         for index, column in enumerate(config.columns):
             if isinstance(column, UniformColumn) and column.dtype == "int":
@@ -92,25 +100,32 @@ class ColumnSampler:
                         "pick another locale or field"
                     )
 
+    @classmethod
+    def check(cls, recipe: Any, *, context: BuildContext) -> None:
+        """Run every expression once over a few rows, so bad SQL fails ``phantom validate``."""
+        cls(recipe.generator, random_seed=recipe.random_seed).sample_batch(
+            0, min(recipe.rows, SQL_PROBE_ROWS)
+        )
+
     def fit(self, train: pd.DataFrame | None) -> None:
         """Nothing to learn: a sampler's columns are declared, and ``train`` is ignored."""
         return None
 
-    def sample(self, rows: int) -> pd.DataFrame:
-        """Return ``rows`` rows, the columns in declaration order.
+    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
+        """Batch ``index`` of ``rows`` rows, the columns in declaration order.
 
-        The same ``random_seed`` gives the same frame. Raises :class:`RecipeError` naming the
-        column when an expression is not valid SQL over the earlier columns, reads a file, is
-        not deterministic, or does not yield exactly one value per row.
+        A pure function of ``random_seed``, ``index`` and ``rows``. Raises :class:`RecipeError`
+        naming the column when an expression is not valid SQL over the earlier columns, reads a
+        file, is not deterministic, or does not yield exactly one value per row.
         """
-        if rows < 1:
-            raise GeneratorError(f"cannot sample {rows} rows; ask for at least 1")
+        if rows < 0:
+            raise GeneratorError(f"cannot sample {rows} rows; expected rows >= 0")
         data: dict[str, Any] = {}
         declared = [column.name for column in self.config.columns]
         con: duckdb.DuckDBPyConnection | None = None
         try:
-            for index, column in enumerate(self.config.columns):
-                path = _path(index, column)
+            for position, column in enumerate(self.config.columns):
+                path = _path(position, column)
                 if isinstance(column, ExpressionColumn):
                     if con is None:
                         from registry._duckdb import sandboxed_connection
@@ -121,7 +136,7 @@ class ColumnSampler:
                         con, column, data, rows=rows, path=path, declared=declared
                     )
                 else:
-                    rng = _column_rng(self.random_seed, column.name)
+                    rng = _column_rng(self.random_seed, column.name, index)
                     data[column.name] = _draw(column, rows, rng, path=path)
         finally:
             if con is not None:
@@ -140,11 +155,12 @@ class ColumnSampler:
 # --- randomness ---------------------------------------------------------------------------
 
 
-def _column_rng(random_seed: int, name: str) -> np.random.Generator:
-    """The column's own stream: the recipe seed plus 128 bits of a hash of the column name."""
+def _column_rng(random_seed: int, name: str, batch: int) -> np.random.Generator:
+    """The column's own stream in one batch: the recipe seed, 128 bits of a hash of the column
+    name, and the batch index."""
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
     words = [int(w) for w in np.frombuffer(digest, dtype="<u4")]
-    return np.random.default_rng(np.random.SeedSequence([random_seed, *words]))
+    return np.random.default_rng(np.random.SeedSequence([random_seed, *words, batch]))
 
 
 def _path(index: int, column: SamplerColumn) -> str:

@@ -24,19 +24,25 @@ Output
     allow it (ints stay ints, pandas categoricals come back as categoricals).
 Determinism
     Before ``fit`` Python's, NumPy's and torch's global generators are seeded with
-    ``random_seed`` (and restored afterwards). Each ``sample`` call resets SDV's sampling
-    state and seeds the model with ``random_seed`` (SDV otherwise seeds it with a fixed
-    constant), so ``sample(n)`` is a pure function of the fitted model, ``random_seed`` and
-    ``n``. Two fresh generators with the same config, seed and data give identical frames on
-    the same machine and thread count. Everything runs on the CPU (``enable_gpu=False``).
+    ``random_seed`` (and restored afterwards). Batch ``i`` resets SDV's sampling state and
+    seeds the model and the global generators with a seed drawn from ``(random_seed, i)``
+    (SDV otherwise seeds it with a fixed constant), so a batch is a pure function of the
+    fitted model, ``random_seed``, ``i`` and its row count. Two fresh generators with the same
+    config, seed and data give identical frames on the same machine and thread count. Torch
+    models run on the CPU unless ``device`` says otherwise.
+Saved model
+    ``save`` writes SDV's own ``synthesizer.save`` (cloudpickle) to ``model/synthesizer.pkl``
+    plus ``model/phantom.json``; a recipe with ``path: registry:<name>@<version>`` samples
+    from it without fitting. A pickle runs code when loaded: load only models from
+    registries you trust.
 Threads
     torch, BLAS and OpenMP run with :func:`torch_thread_count` threads during ``fit`` and
     ``sample`` (restored afterwards): ``OMP_NUM_THREADS`` when set, else half the cores.
 Conditions
-    For each ``conditions[i]``, ``round(fraction * rows)`` rows are sampled with SDV's
-    ``Condition`` and ``sample_from_conditions`` (natively for the copula, by reject sampling
-    for the neural models); the rest unconditionally; the concatenation is shuffled with
-    ``np.random.default_rng(random_seed)``.
+    For each ``conditions[i]``, ``round(fraction * rows)`` rows of every batch are sampled with
+    SDV's ``Condition`` and ``sample_from_conditions`` (natively for the copula, by reject
+    sampling for the neural models); the rest unconditionally; the batch is shuffled with its
+    own seed.
 Errors
     A condition naming a column the seed lacks, or a value the seed's train part never has,
     is a :class:`RecipeError` naming ``generator.conditions[i]``; anything SDV raises while
@@ -45,6 +51,7 @@ Errors
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -58,10 +65,12 @@ import numpy as np
 import pandas as pd
 
 from registry.errors import GeneratorError, PhantomError, RecipeError
-from registry.generators._torch import limited_threads, seeded, torch_thread_count
+from registry.generators._base import MODEL_FOLDER, BaseGenerator, BuildContext, batch_seed
+from registry.generators._torch import limited_threads, resolve_device, seeded, torch_thread_count
+from registry.recipes import SdvGenerator as SdvConfig
 
 if TYPE_CHECKING:
-    from registry.recipes import SdvGenerator as SdvConfig
+    from pathlib import Path
 
 # recipe model -> SDV 2.x class in sdv.single_table
 SYNTHESIZERS: dict[str, str] = {
@@ -74,10 +83,12 @@ TORCH_MODELS = frozenset({"ctgan", "tvae", "copulagan"})
 # Synthesizer arguments Phantom decides and recipes cannot set.
 FIXED_PARAMS: dict[str, dict[str, Any]] = {
     "gaussian_copula": {},
-    "ctgan": {"enable_gpu": False, "verbose": False},
-    "tvae": {"enable_gpu": False, "verbose": False},
-    "copulagan": {"enable_gpu": False, "verbose": False},
+    "ctgan": {"verbose": False},
+    "tvae": {"verbose": False},
+    "copulagan": {"verbose": False},
 }
+SAVED_MODEL = "synthesizer.pkl"  # SDV's own save(): cloudpickle of the fitted synthesizer
+SAVED_INFO = "phantom.json"  # the seed's columns, dtypes and the conditions, beside it
 TABLE = "table"
 # A name-typed string column is a category when its distinct values are at most this share
 # of its non-null rows; above it, it is an identifier or PII and SDV generates fresh values.
@@ -124,16 +135,21 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-class SdvGenerator:
+class SdvGenerator(BaseGenerator):
     """Fit an SDV single-table synthesizer on the seed's train part and sample from it."""
 
-    def __init__(self, config: SdvConfig, *, random_seed: int) -> None:
+    Config = SdvConfig
+    modality = "table"
+    needs_seed = True
+
+    def __init__(
+        self, config: SdvConfig, *, random_seed: int, context: BuildContext | None = None
+    ) -> None:
         if config.model not in SYNTHESIZERS:
             raise GeneratorError(
                 f"unknown sdv model {config.model!r}; expected one of {', '.join(SYNTHESIZERS)}"
             )
-        self.config = config
-        self.random_seed = int(random_seed)
+        super().__init__(config, random_seed=random_seed, context=context)
         self.sdtypes: dict[str, str] = {}  # column -> the sdtype it was modelled as
         self._synthesizer: Any = None
         self._columns: list[Any] = []
@@ -150,6 +166,9 @@ class SdvGenerator:
         Raises :class:`RecipeError` for a condition the seed cannot satisfy and
         :class:`GeneratorError` when SDV rejects the params or the data.
         """
+        if self.config.path is not None:
+            self._load_saved(self.context.locate(self.config.path), train)
+            return
         if train is None or len(train) == 0 or len(train.columns) == 0:
             raise GeneratorError(f"{self._label} needs seed rows to fit; add seed.source")
         self._columns = list(train.columns)
@@ -185,6 +204,8 @@ class SdvGenerator:
                 detected.set_primary_key(primary_key, table_name=TABLE)
             cls = getattr(sdv.single_table, SYNTHESIZERS[self.config.model])
             params = {**self.config.params, **FIXED_PARAMS[self.config.model]}
+            if self.config.model in TORCH_MODELS:
+                params["enable_gpu"] = resolve_device(self.config.device) == "cuda"
             self._check_distributions(sdv.single_table.GaussianCopulaSynthesizer)
             synthesizer = cls(detected, **params)
 
@@ -196,11 +217,13 @@ class SdvGenerator:
             synthesizer.fit({TABLE: frame})
         self._synthesizer = synthesizer
 
-    def sample(self, rows: int) -> pd.DataFrame:
-        """Return exactly ``rows`` rows with the seed's columns and dtypes.
+    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
+        """Batch ``index``: exactly ``rows`` rows with the seed's columns and dtypes.
 
-        Deterministic: the same fitted model, ``random_seed`` and ``rows`` give the same frame.
-        Raises :class:`GeneratorError` when SDV fails or cannot produce a condition's rows.
+        A pure function of the fitted model, ``random_seed``, ``index`` and ``rows``: the
+        model's sampling state is reset and seeded from ``(random_seed, index)``; each batch
+        holds its own share of every condition. Raises :class:`GeneratorError` when SDV fails
+        or cannot produce a condition's rows.
         """
         if self._synthesizer is None:
             raise GeneratorError(f"{self._label} must be fitted before it samples")
@@ -211,8 +234,9 @@ class SdvGenerator:
         counts = condition_counts([fraction for _c, _v, fraction in self._conditions], rows)
         synthesizer = self._synthesizer
         parts: list[pd.DataFrame] = []
+        seed = batch_seed(self.random_seed, index)
         with (
-            seeded(self.random_seed),
+            seeded(seed),
             limited_threads(),
             _sdv_errors(f"{self._label} could not sample"),
             _quiet_sdv_progress(),
@@ -222,7 +246,7 @@ class SdvGenerator:
             synthesizer.reset_sampling()
             # SDV seeds the model with a fixed constant on the first sample after a reset;
             # seeding it here makes random_seed decide the rows (private API, SDV 1.x-2.x).
-            synthesizer._set_random_state(self.random_seed)
+            synthesizer._set_random_state(seed)
             for (column, value, _fraction), count in zip(self._conditions, counts, strict=True):
                 if count == 0:
                     continue
@@ -242,7 +266,7 @@ class SdvGenerator:
         if len(frame) != rows:
             raise GeneratorError(f"{self._label} returned {len(frame)} rows instead of {rows}")
         if self._conditions:
-            order = np.random.default_rng(self.random_seed).permutation(len(frame))
+            order = np.random.default_rng(seed).permutation(len(frame))
             frame = frame.iloc[order]
         return self._like_seed(frame.reset_index(drop=True))
 
@@ -260,7 +284,82 @@ class SdvGenerator:
         if self.config.model in TORCH_MODELS:
             # CTGAN's bits differ between 1 and 2 threads; record what decided them.
             versions["torch_threads"] = str(torch_thread_count())
+            if resolve_device(self.config.device) != "cpu":
+                versions["device"] = resolve_device(self.config.device)
         return versions
+
+    # --- the saved model ------------------------------------------------------------------
+
+    def save(self, folder: Path) -> bool:
+        """Write the fitted synthesizer (SDV's own ``save``) and what Phantom needs around it
+        into ``folder / model``. The pickle's bytes vary from process to process (SDV keeps a
+        random id, dates, Faker's random state and hash-ordered dicts), which is why a
+        manifest verifies ``model/`` but leaves it out of the content hash."""
+        if self._synthesizer is None:
+            raise GeneratorError(f"{self._label} must be fitted before it saves")
+        target = folder / MODEL_FOLDER
+        target.mkdir(parents=True, exist_ok=True)
+        with _sdv_errors(f"{self._label} could not save its model"):
+            self._synthesizer.save(str(target / SAVED_MODEL))
+        info = {
+            "model": self.config.model,
+            "columns": [str(c) for c in self._columns],
+            "dtypes": {str(c): str(d) for c, d in self._dtypes.items()},
+            "sdtypes": self.sdtypes,
+            "load_with": "sdv.single_table.<Synthesizer>.load(path) (cloudpickle: trusted only)",
+        }
+        (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
+        return True
+
+    @classmethod
+    def load(
+        cls,
+        folder: Path,
+        config: SdvConfig,
+        *,
+        random_seed: int,
+        context: BuildContext | None = None,
+    ) -> SdvGenerator:
+        """A generator that samples from the model saved in ``folder`` (no fitting)."""
+        generator = cls(config, random_seed=random_seed, context=context)
+        generator._load_saved(folder, None)
+        return generator
+
+    def _load_saved(self, folder: Path, train: pd.DataFrame | None) -> None:
+        """Take the synthesizer a build saved in ``folder`` (``model/`` of a version)."""
+        model, info_path = folder / SAVED_MODEL, folder / SAVED_INFO
+        if not model.is_file() or not info_path.is_file():
+            raise RecipeError(
+                f"generator.path: {self.config.path or folder} holds no saved SDV model "
+                f"({SAVED_MODEL} and {SAVED_INFO}); expected the model/ of an sdv version"
+            )
+        info = json.loads(info_path.read_text())
+        if info.get("model") != self.config.model:
+            raise RecipeError(
+                f"generator.model: the saved model is {info.get('model')!r}, the recipe says "
+                f"{self.config.model!r}; make them the same"
+            )
+        with _sdv_errors(f"{self._label} could not load {model}"):
+            import sdv.single_table
+
+            self._synthesizer = getattr(sdv.single_table, SYNTHESIZERS[info["model"]]).load(
+                str(model)
+            )
+        frame = train if train is not None else pd.DataFrame(columns=info["columns"])
+        self._columns = list(frame.columns) if train is not None else list(info["columns"])
+        self._dtypes = (
+            dict(train.dtypes.items())
+            if train is not None
+            else {c: _dtype(d) for c, d in info["dtypes"].items()}
+        )
+        self.sdtypes = dict(info.get("sdtypes", {}))
+        if train is not None:
+            self._conditions = self._checked_conditions(train)
+        elif self.config.conditions:
+            raise RecipeError(
+                "generator.conditions: a saved model without seed rows cannot check its "
+                "conditions; add seed.source"
+            )
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -311,6 +410,14 @@ class SdvGenerator:
             except (TypeError, ValueError):
                 continue  # e.g. NaN in an int column: keep SDV's dtype rather than fail
         return frame
+
+
+def _dtype(name: str) -> Any:
+    """A dtype from its saved name; an unknown one stays object (values keep SDV's type)."""
+    try:
+        return pd.api.types.pandas_dtype(name)
+    except TypeError:
+        return np.dtype(object)
 
 
 def column_sdtypes(

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from registry._threads import usable_cores
 from registry.quality.gates import GateResult, evaluate_gates, missed
-from registry.recipes import DiffusionGenerator, QualityGates, Recipe, SamplerGenerator
+from registry.recipes import QualityGates, SamplerGenerator
 
 REPORT_FORMAT = 2
 WORST_COLUMNS = 6
@@ -54,6 +54,7 @@ class QualityReport(BaseModel):
     format: int = REPORT_FORMAT
     kind: Literal["tabular", "sampler", "image"]
     rows: int
+    scored_rows: int | None = None  # rows the scores saw: a bounded sample of large builds
     real_rows: int | None = None
     holdout_rows: int | None = None
     holdout_source: str | None = None
@@ -477,32 +478,3 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
         "max_generation_depth": float(report.generation_depth),
         "min_label_fidelity": (report.images or {}).get("label_fidelity"),
     }
-
-
-def score_dataset(
-    recipe: Recipe, synthetic: pd.DataFrame, seed: Any | None, *, plots_dir: Path | None = None
-) -> QualityReport:
-    """The report ``materialize`` writes: a seeded recipe against its seed, a sampler alone."""
-    if seed is None:
-        assert isinstance(recipe.generator, SamplerGenerator)
-        return score_sampler(recipe.generator, synthetic, gates=recipe.quality, plots_dir=plots_dir)
-    if isinstance(recipe.generator, DiffusionGenerator):
-        return score_image_set(
-            seed.train,
-            synthetic,
-            holdout=seed.holdout,
-            gates=recipe.quality,
-            generation_depth=seed.generation_depth,
-            random_seed=recipe.random_seed,
-            plots_dir=plots_dir,
-        )
-    return score_tables(
-        seed.train,
-        synthetic,
-        holdout=seed.holdout,
-        target=recipe.target,
-        gates=recipe.quality,
-        generation_depth=seed.generation_depth,
-        random_seed=recipe.random_seed,
-        plots_dir=plots_dir,
-    )

@@ -1,0 +1,183 @@
+"""What differs between tables, images and text once a generator has made rows.
+
+A generator declares its ``modality``; this table says, for each, how the seed is read and
+checked, how a batch of rows becomes an Arrow table (the parquet shards' schema), and how a
+version is scored. The pipeline asks ``modality(generator.modality)`` and never which
+generator class it holds, so a plugin generator of a known modality gets all of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from registry.errors import GeneratorError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from registry.generators import BuildContext
+    from registry.quality.report import QualityReport
+    from registry.recipes import Recipe
+    from registry.seeds import SeedData
+
+
+class TableModality:
+    """Rows of typed columns: scored for fidelity, utility and privacy against the seed, or,
+    without a seed, for how well each column follows what its recipe declares."""
+
+    name = "table"
+    reads_images = False
+
+    def validate(self, recipe: Recipe, *, context: BuildContext) -> None:
+        """The columns the recipe names must be in its seed (read without loading it all)."""
+        if recipe.seed is None:
+            return
+        from registry.seeds import seed_columns
+        from registry.validation import check_seed_columns
+
+        columns = seed_columns(
+            recipe.seed, root=context.root, read_registry_version=context.read_version
+        )
+        check_seed_columns(recipe, columns)
+
+    def check_seed(self, recipe: Recipe, train: pd.DataFrame) -> None:
+        from registry.validation import check_seed_columns
+
+        check_seed_columns(recipe, [str(c) for c in train.columns])
+
+    def arrow_table(
+        self, frame: pd.DataFrame, class_names: list[str] | None, schema: pa.Schema | None = None
+    ) -> pa.Table:
+        """``frame`` as Arrow; categoricals become plain strings (Arrow dictionaries are not an
+        HF datasets feature). With ``schema``, every batch gets the first batch's types."""
+        import pyarrow as pa
+
+        frame = _parquet_friendly(frame)
+        try:
+            return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise GeneratorError(
+                f"a batch of rows does not fit the first batch's column types: {exc}"
+            ) from exc
+
+    def score(
+        self,
+        sample: pd.DataFrame,
+        seed: SeedData | None,
+        *,
+        recipe: Recipe,
+        plots_dir: Path | None,
+    ) -> QualityReport:
+        from registry.quality.report import score_sampler, score_tables
+
+        if seed is None:  # declared columns: scored against their declarations
+            return score_sampler(
+                recipe.generator, sample, gates=recipe.quality, plots_dir=plots_dir
+            )
+        return score_tables(
+            seed.train,
+            sample,
+            holdout=seed.holdout,
+            target=recipe.target,
+            gates=recipe.quality,
+            generation_depth=seed.generation_depth,
+            random_seed=recipe.random_seed,
+            plots_dir=plots_dir,
+        )
+
+
+class ImageModality:
+    """Labeled images (``image`` PNG bytes + ``label``): HF ``Image``/``ClassLabel`` shards,
+    scored for label fidelity, Frechet distance, TSTR and memorization."""
+
+    name = "images"
+    reads_images = True
+
+    def validate(self, recipe: Recipe, *, context: BuildContext) -> None:
+        """The seed must read as labeled images holding every label the recipe names."""
+        from registry.seeds import load_seed
+
+        assert recipe.seed is not None  # the recipe model requires it for image kinds
+        seed = load_seed(
+            recipe.seed,
+            root=context.root,
+            random_seed=recipe.random_seed,
+            read_registry_version=context.read_version,
+            images=True,
+        )
+        self.check_seed(recipe, seed.train)
+
+    def check_seed(self, recipe: Recipe, train: pd.DataFrame) -> None:
+        from registry.images import LABEL_COLUMN, class_names
+
+        recipe.generator.check_labels(class_names(train[LABEL_COLUMN]))
+
+    def arrow_table(
+        self, frame: pd.DataFrame, class_names: list[str] | None, schema: pa.Schema | None = None
+    ) -> pa.Table:
+        from registry.images import hf_table
+
+        if class_names is None:
+            raise GeneratorError("an image generator must know its class names before writing")
+        return hf_table(frame, class_names)
+
+    def score(
+        self,
+        sample: pd.DataFrame,
+        seed: SeedData | None,
+        *,
+        recipe: Recipe,
+        plots_dir: Path | None,
+    ) -> QualityReport:
+        from registry.quality.report import score_image_set
+
+        assert seed is not None
+        return score_image_set(
+            seed.train,
+            sample,
+            holdout=seed.holdout,
+            gates=recipe.quality,
+            generation_depth=seed.generation_depth,
+            random_seed=recipe.random_seed,
+            plots_dir=plots_dir,
+        )
+
+
+class TextModality(TableModality):
+    """Rows whose main columns are text: written and scored as a table (text columns count as
+    categories) until text-specific scores exist."""
+
+    name = "text"
+
+
+MODALITIES: dict[str, Any] = {
+    "table": TableModality(),
+    "images": ImageModality(),
+    "text": TextModality(),
+}
+
+
+def modality(name: str) -> Any:
+    """The handler of a modality; raises :class:`GeneratorError` for an unknown one."""
+    try:
+        return MODALITIES[name]
+    except KeyError:
+        raise GeneratorError(
+            f"unknown modality {name!r}; expected one of {', '.join(MODALITIES)}"
+        ) from None
+
+
+def _parquet_friendly(frame: pd.DataFrame) -> pd.DataFrame:
+    categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not categorical:
+        return frame
+    frame = frame.copy()
+    for column in categorical:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+__all__ = ["MODALITIES", "ImageModality", "TableModality", "TextModality", "modality"]
