@@ -86,7 +86,8 @@ def test_image_size_upsamples_the_seed(digits: pd.DataFrame) -> None:
 def test_the_saved_model_reloads_with_its_pipeline_class(fitted, tmp_path: Path) -> None:
     from registry.generators._pipeline import ClassConditionalPipeline
 
-    folder = fitted.save_model(tmp_path)
+    assert fitted.save(tmp_path)
+    folder = tmp_path / "model"
 
     pipeline = ClassConditionalPipeline.from_pretrained(folder)
     images = pipeline([0, 9], num_inference_steps=2, output_type="np").images
@@ -98,7 +99,8 @@ def test_the_saved_model_reloads_with_its_pipeline_class(fitted, tmp_path: Path)
 def test_a_saved_model_extends_a_dataset_without_retraining(
     digits: pd.DataFrame, fitted, tmp_path: Path
 ) -> None:
-    folder = fitted.save_model(tmp_path)
+    assert fitted.save(tmp_path)
+    folder = tmp_path / "model"
     reused = make_generator(
         tiny_config(model="pretrained", epochs=1, path=str(folder), classes={"4": 1}),
         random_seed=5,
@@ -112,12 +114,27 @@ def test_a_saved_model_extends_a_dataset_without_retraining(
     assert reused.sample(6).equals(frame)
 
 
+def test_a_saved_model_loads_as_a_generator_that_samples_the_same_batches(
+    fitted, tmp_path: Path
+) -> None:
+    from registry.generators.diffusion import DiffusionGenerator
+
+    fitted.save(tmp_path)
+    config = tiny_config(classes=fitted.weights)
+
+    loaded = DiffusionGenerator.load(tmp_path / "model", config, random_seed=5)
+
+    assert loaded.class_names == fitted.class_names
+    assert loaded.sample_batch(3, 12).equals(fitted.sample_batch(3, 12))
+
+
 def test_a_model_trained_without_guidance_is_not_reused_with_it(
     digits: pd.DataFrame, tmp_path: Path
 ) -> None:
     unguided = make_generator(tiny_config(guidance_scale=1.0), random_seed=1)
     unguided.fit(digits.iloc[:64])
-    folder = unguided.save_model(tmp_path)
+    unguided.save(tmp_path)
+    folder = tmp_path / "model"
     reuse = make_generator(
         tiny_config(model="pretrained", path=str(folder), guidance_scale=1.5), random_seed=1
     )
@@ -240,7 +257,7 @@ def test_a_local_text_to_image_pipeline_is_prompted_per_class(
     assert frame_pixels(frame).shape == (6, 1, 8, 8)  # the seed's size and channels
     assert generator._prompt("3") == "a photo of the digit 3"
     assert generator._prompt("7") == "a handwritten seven"
-    assert generator.save_model(Path("unused")) is None  # the user's weights stay theirs
+    assert generator.save(Path("unused")) is False  # the user's weights stay theirs
     again = make_generator(config, random_seed=2)
     again.fit(digits)
     assert again.sample(6).equals(frame)

@@ -32,7 +32,7 @@ def test_files_include_the_saved_model_and_the_sample_grid(released_digits: Path
         "manifest.json",
     } <= files
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert "model/unet/diffusion_pytorch_model.safetensors" in manifest["files"]
+    assert "model/unet/diffusion_pytorch_model.safetensors" in manifest["model_files"]
     assert manifest["generator"] == {"kind": "diffusion", "model": "ddpm"}
     assert {"torch", "diffusers"} <= set(manifest["library_versions"])
 
@@ -193,6 +193,6 @@ def test_validate_reads_the_image_seed_and_checks_the_classes(registry_root: Pat
         TINY_DIGITS.format(name="odd").replace('"7": 2', '"eleven": 2'),
     )
 
-    assert validate_recipe(good, root=registry_root).target == "label"
+    assert validate_recipe(good, registry=Registry(registry_root)).target == "label"
     with pytest.raises(RecipeError, match=r"odd.yaml: generator.classes: 'eleven' is not a label"):
-        validate_recipe(bad, root=registry_root)
+        validate_recipe(bad, registry=Registry(registry_root))

@@ -42,8 +42,13 @@ DEFAULT_BATCH_ROWS = 100_000
 Progress = Callable[[str], None]
 
 
-def _unlocatable(path: str) -> Path:
-    raise GeneratorError(f"generator.path: {path!r} cannot be located outside a registry build")
+def _local_path(path: str) -> Path:
+    """Outside a registry build, a model path is a plain local folder."""
+    if path.startswith("registry:"):
+        raise GeneratorError(
+            f"generator.path: {path!r} names a registry version; build it in a registry"
+        )
+    return Path(path)
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class BuildContext:
 
     root: Path | None = None
     progress: Progress = field(default=lambda _message: None)
-    locate: Callable[[str], Path] = _unlocatable
+    locate: Callable[[str], Path] = _local_path
     read_version: Callable[[str], Any] | None = None  # registry:<spec> seeds, as frames
 
 
