@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +104,7 @@ def staged_folder(dest: Path) -> Iterator[Path]:
     staging folders are removed. When the block raises, the staged folder is removed and
     ``dest`` is untouched.
     """
+    made_parent = not dest.parent.exists()
     dest.parent.mkdir(parents=True, exist_ok=True)
     _recover(dest)
     staging = dest.parent / f".{dest.name}.staging-{os.getpid()}"
@@ -114,6 +115,9 @@ def staged_folder(dest: Path) -> Iterator[Path]:
         _swap_in(staging, dest)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if made_parent:
+            with suppress(OSError):  # still empty: leave no trace of the failed writer
+                dest.parent.rmdir()
         raise
 
 

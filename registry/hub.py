@@ -516,7 +516,7 @@ def fetch_published(
         try:
             with _hub_errors(f"downloading {version.spec}", retry_hint="run it again"):
                 manifest = _remote_manifest(hub, version.repo_id, version.commit) or {}
-                files = [*manifest.get("files", {}), MANIFEST]
+                files = [*manifest_files(manifest), MANIFEST]
                 snapshot = Path(
                     hub.snapshot_download(
                         version.repo_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -330,6 +331,41 @@ def test_recipe_accepts_sdv_section_the_generator_reads() -> None:
         }
     )
     assert isinstance(SdvGenerator(recipe.generator, random_seed=0), SdvGenerator)
+
+
+# --- batches and the saved model ---------------------------------------------------------
+
+
+def test_sdv_batches_are_pure_functions_of_seed_and_index(fitted_copula) -> None:
+    later_first = fitted_copula.sample_batch(4, 30)
+    fitted_copula.sample_batch(0, 50)
+
+    pd.testing.assert_frame_equal(fitted_copula.sample_batch(4, 30), later_first)
+    assert not fitted_copula.sample_batch(5, 30).equals(later_first)
+
+
+def test_sdv_saved_model_samples_the_same_batches_without_fitting(
+    fitted_copula, tmp_path: Path
+) -> None:
+    assert fitted_copula.save(tmp_path)
+
+    loaded = SdvGenerator.load(
+        tmp_path / "model", fitted_copula.config, random_seed=fitted_copula.random_seed
+    )
+
+    pd.testing.assert_frame_equal(loaded.sample_batch(2, 40), fitted_copula.sample_batch(2, 40))
+
+
+def test_sdv_recipe_path_reuses_a_saved_model_of_the_same_model(
+    fitted_copula, penguins: pd.DataFrame, tmp_path: Path
+) -> None:
+    fitted_copula.save(tmp_path)
+    reuse = make_generator(path=str(tmp_path / "model"))
+    reuse.fit(penguins)  # reads the saved synthesizer: nothing is fitted
+
+    pd.testing.assert_frame_equal(reuse.sample_batch(0, 25), fitted_copula.sample_batch(0, 25))
+    with pytest.raises(RecipeError, match=r"generator.model: the saved model is 'gaussian_copula'"):
+        make_generator("tvae", path=str(tmp_path / "model")).fit(penguins)
 
 
 # --- threads ---------------------------------------------------------------------------------

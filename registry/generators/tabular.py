@@ -306,7 +306,7 @@ class SdvGenerator(BaseGenerator):
             "columns": [str(c) for c in self._columns],
             "dtypes": {str(c): str(d) for c, d in self._dtypes.items()},
             "sdtypes": self.sdtypes,
-            "load_with": "sdv.single_table.<Synthesizer>.load(path) (cloudpickle: trusted only)",
+            "load_with": "sdv.utils.load_synthesizer(path) (cloudpickle: load only trusted files)",
         }
         (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
         return True
@@ -340,11 +340,9 @@ class SdvGenerator(BaseGenerator):
                 f"{self.config.model!r}; make them the same"
             )
         with _sdv_errors(f"{self._label} could not load {model}"):
-            import sdv.single_table
+            from sdv.utils import load_synthesizer
 
-            self._synthesizer = getattr(sdv.single_table, SYNTHESIZERS[info["model"]]).load(
-                str(model)
-            )
+            self._synthesizer = load_synthesizer(str(model))
         frame = train if train is not None else pd.DataFrame(columns=info["columns"])
         self._columns = list(frame.columns) if train is not None else list(info["columns"])
         self._dtypes = (

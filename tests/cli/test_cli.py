@@ -83,7 +83,11 @@ def the_error_line(stderr: str) -> str:
 BAD_RECIPES = {
     "wrong type": ("rows: 400", "rows: lots", r"rows: Input should be a valid integer"),
     "typo field": ("random_seed: 3", "random_sed: 3", r"random_sed: unknown field"),
-    "unknown kind": ("kind: sampler", "kind: gan", r"generator: Input tag 'gan'"),
+    "unknown kind": (
+        "kind: sampler",
+        "kind: gan",
+        r"generator.kind: expected one of .*\(got 'gan'\)",
+    ),
     "bad version": ("version: 1.0.0", "version: one", r"version: expected a semantic version"),
     "rows zero": ("rows: 400", "rows: 0", r"rows: Input should be greater than 0"),
     "unknown column": ("amount > 90", "amnt > 90", r"generator\.columns\[4\] \(is_fraud\)"),
