@@ -8,7 +8,9 @@ go straight into parquet shards (:mod:`registry.shards`), so peak memory does no
 rows of every batch, ``SCORE_ROWS`` in all (every row when the build is smaller). At
 ``SCORE_ROWS`` = 100k rows a column-shape (KS) score is within about ±0.004 of its value on
 every row (95%, the KS statistic's sampling error 1.36/sqrt(n)), well under the differences
-between generators that the report is there to show.
+between generators that the report is there to show. What is cheap to make exact is counted
+over every row as the batches pass: exact copies of seed rows (the privacy gates and the
+Hub's refusal to publish copies rely on it).
 
 ``data/<name>/`` is built in a staged folder beside it and swapped in with renames
 (:func:`registry.folders.staged_folder`), so a failed or killed build leaves the previous
@@ -117,10 +119,14 @@ def materialize(
         with naming_recipe_file(recipe_path):
             generator.save(staging)
             say(f"sampling {recipe.rows:,} rows")
-            written = write_batches(generator, handler, recipe, staging / "data", say)
+            counter = handler.exact_counts(seed)
+            written = write_batches(
+                generator, handler, recipe, staging / "data", say, counter=counter
+            )
         say(f"scoring {len(written.sample):,} rows")
         report = handler.score(written.sample, seed, recipe=recipe, plots_dir=staging / PLOTS)
         report = report.model_copy(update={"rows": recipe.rows, "scored_rows": len(written.sample)})
+        report = handler.with_exact_counts(report, counter, recipe=recipe)
         quality_text = report.model_dump_json(indent=2) + "\n"
         if not report.passed:
             _keep_failed_report(root, recipe.name, quality_text)
@@ -167,13 +173,19 @@ def materialize(
 
 
 def write_batches(
-    generator: Generator, handler: Any, recipe: Recipe, folder: Path, say: Progress
+    generator: Generator,
+    handler: Any,
+    recipe: Recipe,
+    folder: Path,
+    say: Progress,
+    *,
+    counter: Any = None,
 ) -> _Written:
     """Sample every batch of the build into ``folder``'s shards; keep the scoring sample.
 
     The sample is the first ``ceil(batch rows * SCORE_ROWS / rows)`` rows of every batch (all
     rows when the build has at most ``SCORE_ROWS``): spread over the whole build, the same on
-    every run, and bounded.
+    every run, and bounded. ``counter`` (if any) counts what must be exact over every row.
     """
     from registry.generators import batches
     from registry.shards import ShardWriter, split_counts
@@ -197,6 +209,8 @@ def write_batches(
                 f"instead of {rows}"
             )
         writer.write(batch)
+        if counter is not None:
+            counter.add(batch)
         take = rows if share >= 1.0 else math.ceil(rows * share)
         kept.append(batch.iloc[:take].copy() if take < rows else batch)
         done += rows

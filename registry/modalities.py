@@ -63,6 +63,26 @@ class TableModality:
                 f"a batch of rows does not fit the first batch's column types: {exc}"
             ) from exc
 
+    def exact_counts(self, seed: SeedData | None) -> Any:
+        """What is counted over every row, batch by batch: exact copies of train rows."""
+        if seed is None:
+            return None
+        from registry.quality.privacy import CopyCounter
+
+        return CopyCounter(seed.train)
+
+    def with_exact_counts(
+        self, report: QualityReport, counter: Any, *, recipe: Recipe
+    ) -> QualityReport:
+        """``report`` with the counts over every row in place of the sample's."""
+        if counter is None or report.scored_rows is None or report.scored_rows >= report.rows:
+            return report
+        from registry.quality.report import with_exact_copies
+
+        return with_exact_copies(
+            report, copies=counter.copies, rows=counter.rows, gates=recipe.quality
+        )
+
     def score(
         self,
         sample: pd.DataFrame,
@@ -123,6 +143,15 @@ class ImageModality:
         if class_names is None:
             raise GeneratorError("an image generator must know its class names before writing")
         return hf_table(frame, class_names)
+
+    def exact_counts(self, seed: SeedData | None) -> None:
+        """Images are scored on every image a build makes (builds stay small): none."""
+        return None
+
+    def with_exact_counts(
+        self, report: QualityReport, counter: Any, *, recipe: Recipe
+    ) -> QualityReport:
+        return report
 
     def score(
         self,

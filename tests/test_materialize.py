@@ -268,3 +268,38 @@ def test_missed_gate_fails_with_one_line_per_gate_and_writes_nothing(
     assert (registry_root / "data/txns/manifest.json").read_text() == before
     failed = json.loads((registry_root / ".phantom/failed/txns.quality.json").read_text())
     assert failed["rows"] == 500 and not all(g["passed"] for g in failed["gates"])
+
+
+@pytest.mark.slow
+def test_a_large_build_is_scored_on_a_bounded_sample_and_counts_copies_over_every_row(
+    registry_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.materialize
+    from registry.generators.tabular import SdvGenerator
+    from registry.quality.privacy import CopyCounter
+    from registry.seeds import load_seed
+
+    monkeypatch.setattr(registry.materialize, "SCORE_ROWS", 90)
+    monkeypatch.setattr(SdvGenerator, "batch_rows", 100)
+    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
+    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
+    recipe = registry_root / "recipes" / "pen.yaml"
+    recipe.write_text(
+        "name: pen\nversion: 1.0.0\n"
+        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+        "generator: {kind: sdv, model: gaussian_copula}\n"
+        "rows: 500\nrandom_seed: 5\nquality: {min_overall: 0, max_exact_copy_excess: 1}\n"
+    )
+
+    result = Registry(registry_root).materialize(recipe)
+
+    assert result.manifest["sampling"] == {"batch_rows": 100, "batches": 5, "scored_rows": 90}
+    assert (result.quality["rows"], result.quality["scored_rows"]) == (500, 90)
+    assert "Scored on 90 of the 500 rows" in (result.path / "README.md").read_text()
+    seed = load_seed(
+        Registry(registry_root).load_recipe(recipe).seed, root=registry_root, random_seed=5
+    )
+    counter = CopyCounter(seed.train)
+    counter.add(pd.read_parquet(result.path / "data"))
+    assert result.quality["privacy"]["exact_copies"] == counter.copies
+    assert result.quality["privacy"]["exact_copy_share"] == counter.copies / 500

@@ -476,3 +476,26 @@ def test_thread_count_respects_omp_num_threads(monkeypatch: pytest.MonkeyPatch) 
     assert thread_count() == 1
     monkeypatch.delenv("OMP_NUM_THREADS")
     assert 1 <= thread_count() <= 8
+
+
+# --- exact copies over every row of a build ------------------------------------------------
+
+
+def test_copy_counter_counts_what_score_privacy_counts_batch_by_batch() -> None:
+    train, holdout = make_table(300, seed=1, nulls=0.2), make_table(100, seed=2)
+    synthetic = pd.concat([train.iloc[:37], make_table(263, seed=3)], ignore_index=True)
+    synthetic["age"] = synthetic["age"].astype("float32")  # same values, another dtype
+    expected = score_privacy(train, holdout, synthetic).exact_copies
+
+    counter = privacy.CopyCounter(train)
+    for start in range(0, len(synthetic), 70):
+        counter.add(synthetic.iloc[start : start + 70])
+
+    assert expected == 37
+    assert (counter.copies, counter.rows) == (37, 300)
+
+
+def test_copy_counter_finds_no_copies_in_unseen_rows() -> None:
+    counter = privacy.CopyCounter(make_table(200, seed=1))
+    counter.add(make_table(200, seed=5))
+    assert counter.copies == 0

@@ -181,6 +181,44 @@ def score_privacy(
     )
 
 
+class CopyCounter:
+    """Exact copies of train rows counted over every row of a build, batch by batch.
+
+    The report's scores see a bounded sample of a large build; a copied seed row is what must
+    not slip through unseen, and counting it is cheap: each row's columns are hashed
+    (``pandas.util.hash_pandas_object`` on values normalized by kind: numbers as float64,
+    nulls equal nulls) and looked up among the train rows' hashes. Same columns and rule as
+    ``exact_copies`` above (64-bit hashes: a false match has odds of about n / 2^64).
+    """
+
+    def __init__(self, train: pd.DataFrame, *, kinds: Mapping[str, ColumnKind] | None = None):
+        kinds = column_kinds(train) if kinds is None else kinds
+        self.columns = [name for name, kind in kinds.items() if kind != "id"]
+        self._train = np.unique(row_hashes(train, self.columns))
+        self.copies = 0
+        self.rows = 0
+
+    def add(self, batch: pd.DataFrame) -> None:
+        """Count the rows of ``batch`` equal to some train row."""
+        if not self.columns or not set(self.columns) <= set(batch.columns):
+            return
+        self.copies += int(np.isin(row_hashes(batch, self.columns), self._train).sum())
+        self.rows += len(batch)
+
+
+def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A uint64 per row over ``columns``, equal for rows with equal values whatever the dtypes
+    (an int 3 and a float 3.0 hash alike; so do every column's nulls)."""
+    normalized = {}
+    for name in columns:
+        values = frame[name]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            normalized[name] = values.astype(object).where(values.notna(), None).astype(str)
+        else:
+            normalized[name] = values.astype("float64")
+    return pd.util.hash_pandas_object(pd.DataFrame(normalized), index=False).to_numpy()
+
+
 def _empty_scores() -> dict[str, None]:
     names = set(PrivacyScores.model_fields) - {
         "columns",

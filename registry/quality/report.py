@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import pandas as pd
@@ -444,22 +445,40 @@ def _finish(
     generation_depth: int,
     **sections: Any,
 ) -> QualityReport:
-    if kind == "sampler":
-        overall = areas["conformance"].score
-    else:
-        weights = {name: AREA_WEIGHTS[name] for name in areas}
-        total = sum(weights.values())
-        overall = round(sum(areas[n].score * w for n, w in weights.items()) / total, 1)
     draft = QualityReport(
         kind=kind,
         rows=len(synthetic),
         generation_depth=generation_depth,
-        overall=overall,
+        overall=_overall(kind, areas),
         areas=areas,
         **sections,
     )
     results = evaluate_gates(gate_values(draft), gates)
     return draft.model_copy(update={"gates": results})
+
+
+def _overall(kind: str, areas: dict[str, AreaScore]) -> float:
+    if kind == "sampler":
+        return areas["conformance"].score
+    weights = {name: AREA_WEIGHTS[name] for name in areas}
+    total = sum(weights.values())
+    return round(sum(areas[n].score * w for n, w in weights.items()) / total, 1)
+
+
+def with_exact_copies(
+    report: QualityReport, *, copies: int, rows: int, gates: QualityGates | None
+) -> QualityReport:
+    """``report`` (scored on a sample of a build) with exact copies of train rows counted
+    over all ``rows`` of the build: the privacy section, its area, the overall score and
+    the gates follow the exact count."""
+    if report.privacy is None or rows == 0:
+        return report
+    privacy = {**report.privacy, "exact_copies": copies, "exact_copy_share": copies / rows}
+    areas = {**report.areas, "privacy": _privacy_area(SimpleNamespace(**privacy))}
+    draft = report.model_copy(
+        update={"privacy": privacy, "areas": areas, "overall": _overall(report.kind, areas)}
+    )
+    return draft.model_copy(update={"gates": evaluate_gates(gate_values(draft), gates)})
 
 
 def gate_values(report: QualityReport) -> dict[str, float | None]:
