@@ -176,6 +176,11 @@ class SdvGenerator(_Model):
             raise ValueError("the fractions of conditions add up to more than 1")
         return self
 
+    @property
+    def label(self) -> str:
+        model = getattr(self, "model", None)
+        return f"{self.kind}/{model}" if model else self.kind
+
 
 class _Column(_Model):
     name: str = Field(pattern=COLUMN_NAME_PATTERN)
@@ -316,6 +321,11 @@ class SamplerGenerator(_Model):
     kind: Literal["sampler"]
     columns: list[SamplerColumn] = Field(min_length=1)
 
+    @property
+    def label(self) -> str:
+        model = getattr(self, "model", None)
+        return f"{self.kind}/{model}" if model else self.kind
+
     @field_validator("columns")
     @classmethod
     def _unique_names(cls, columns: list[SamplerColumn]) -> list[SamplerColumn]:
@@ -398,6 +408,11 @@ class DiffusionGenerator(_Model):
         if self.model == "ddpm" and (self.path or self.prompt or self.prompts):
             raise ValueError("path, prompt and prompts belong to model: pretrained")
         return self
+
+    @property
+    def label(self) -> str:
+        model = getattr(self, "model", None)
+        return f"{self.kind}/{model}" if model else self.kind
 
 
 Generator = Annotated[
