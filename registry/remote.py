@@ -1,12 +1,13 @@
 """Where ``repo=`` points: a registry checkout on disk, or a git URL of one.
 
-Both are a :class:`TagSource`: released versions come from release tags
-(:func:`registry.tags.released_versions`, read the same way for both), the catalog from the
-same tags, and a version's data through DVC. They differ only in where the tags live and
-where data may come from first: a :class:`Checkout` reads its own repo and serves a version
-from its workspace when the content hash matches; a :class:`GitUrlRegistry` reads a bare
-mirror in the user cache (cloned once, fetched on each use) and always goes through DVC. So a
-training job can load a pinned version without a checkout of its own.
+Both are a :class:`TagSource` (and so a :class:`registry._types.VersionSource`): released
+versions come from release tags (:func:`registry.tags.released_versions`, read the same way
+for both), the catalog from the same tags, and a version's data through DVC. They differ
+only in where the tags live and where data may come from first: a :class:`Checkout` reads
+its own repo and serves a version from its workspace when the content hash matches; a
+:class:`GitUrlRegistry` reads a bare mirror in the user cache (cloned once, fetched on each
+use) and always goes through DVC, so a training job can load a pinned version without a
+checkout of its own.
 
 The :class:`~registry.core.Registry` facade holds a :class:`Checkout` and hands its version
 methods to it; lower modules that only read versions (pins, ``registry.load``) use
@@ -22,13 +23,12 @@ from typing import TYPE_CHECKING
 
 from registry._git import git
 from registry._paths import CATALOG_FILE, STATE_DIR, find_root, user_cache_dir
-from registry.folders import load_folder, manifest_hash, verify_folder
+from registry.folders import manifest_hash, verify_folder
 from registry.store import fetch_verified
 from registry.tags import released_versions
 from registry.versions import Version, VersionSpec, resolve
 
 if TYPE_CHECKING:
-    import datasets
     import duckdb
 
     from registry.catalog import Catalog
@@ -57,10 +57,6 @@ class TagSource:
     def fetch(self, version: Version) -> Path:
         """A verified local folder holding ``version``'s files."""
         raise NotImplementedError
-
-    def load(self, spec: str) -> datasets.DatasetDict:
-        """The verified version ``spec`` names, opened with ``datasets.load_dataset``."""
-        return load_folder(self.fetch(self.resolve(spec)))
 
     def catalog(self) -> Catalog:
         """The catalog of these tags (and the workspace), refreshed; see :mod:`registry.catalog`."""
@@ -120,7 +116,7 @@ def _mirror(url: str) -> Path:
     return dest
 
 
-def is_git_url(repo: str | os.PathLike[str]) -> bool:
+def _is_git_url(repo: str | os.PathLike[str]) -> bool:
     text = os.fspath(repo)
     return "://" in text or text.startswith("git@")
 
@@ -130,7 +126,7 @@ def open_source(repo: str | os.PathLike[str] | None) -> TagSource:
 
     Raises :class:`RegistryError` when a path is in no registry or git cannot reach a URL.
     """
-    if repo is not None and is_git_url(repo):
+    if repo is not None and _is_git_url(repo):
         return GitUrlRegistry(os.fspath(repo))
     return Checkout(repo)
 
