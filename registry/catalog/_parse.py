@@ -18,10 +18,9 @@ from typing import Any
 
 from registry._git import cat_files
 from registry.errors import PhantomError
+from registry.store import STAGE
 from registry.tags import TagRef
 from registry.versions import SemVer, VersionSpec
-
-STAGE = "materialize"
 
 _HF_TO_ARROW = {"float64": "double", "float32": "float", "float16": "halffloat"}
 _SEED_SHA = re.compile(r"\|\s*seed sha256\s*\|\s*`?(sha256:[0-9a-f]+)`?")
@@ -264,7 +263,6 @@ def _column_scores(scores: dict[str, Any]) -> dict[str, dict[str, float]]:
 
 
 __all__ = [
-    "STAGE",
     "as_int",
     "lock_entry",
     "parse_card",
