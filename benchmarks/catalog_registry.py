@@ -310,7 +310,7 @@ def measure(root: Path, work: Path, runs: int, versions: int, datasets: int) -> 
     )
 
     def cold_refresh() -> None:
-        catalog_module._STATES.clear()  # as a new process: the cache file is read again
+        catalog_module.cache.forget()  # as a new process: the cache file is read again
         Catalog.for_registry(root).refresh(root, workspace=root)
 
     report("catalog refresh, nothing new (new process state)", timed(cold_refresh, runs), 1.0)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from registry.materialize import MaterializeResult
     from registry.quality.report import QualityReport
 
-__version__ = "0.1.0"
+from registry._version import __version__
 
 
 def resolve(spec: str, repo: str | _Path | None = None) -> Version:
@@ -119,10 +119,9 @@ def sql(query: str, repo: str | _Path | None = None) -> duckdb.DuckDBPyRelation:
     (``.df()``, ``.arrow()``, ``.fetchall()``). Raises :class:`CatalogError` for SQL errors and
     statements that are not ``SELECT``, :class:`DatasetNotFound` for a view naming nothing.
     """
-    from registry.catalog import query_source
     from registry.remote import open_source
 
-    return query_source(open_source(repo), query)
+    return open_source(repo).sql(query)
 
 
 def materialize(recipe_path: str | _os.PathLike[str]) -> MaterializeResult:

@@ -10,6 +10,8 @@ from registry.errors import RegistryError
 
 REGISTRY_ENV = "PHANTOM_REGISTRY"
 STATE_DIR = ".phantom"
+#: The catalog's cache, in a registry's ``STATE_DIR`` (or beside a git-URL mirror).
+CATALOG_FILE = "catalog.duckdb"
 
 
 def is_registry(path: Path) -> bool:

@@ -1,18 +1,19 @@
 """What a reader of the registry browses: dataset and version listings, a version's card,
 schema, scores and lineage, pages of its rows, per-column histograms and SQL results.
 
-Pure functions over a :class:`~registry.core.Registry` and its catalog, for the terminal UI
-(``tui/``) and anything else that shows a registry to a person: the UI formats and draws,
-this module reads. Everything but the rows of a version comes from the catalog (git), so it
-works for versions whose data is not on this machine; :func:`local_folder` says whether it
-is, without fetching, and :meth:`Registry.fetch` pulls it.
+Pure functions over the registry they are handed (the :class:`~registry.core.Registry`
+facade, typed as :class:`~registry._types.RegistryLike`) and its catalog, for the terminal UI
+(``tui/``), ``phantom ls``/``phantom show`` and anything else that shows a registry to a
+person: the shells format and draw, this module reads, so they can never disagree.
+Everything but the rows of a version comes from the catalog (git), so it works for versions
+whose data is not on this machine; :func:`local_folder` says whether it is, without
+fetching, and :meth:`Registry.fetch` pulls it.
 
 Nothing here imports Textual, and pandas is imported only by the histogram functions.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import threading
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from registry.core import Registry
+    from registry._types import RegistryLike
 
 #: Rows a data page holds by default.
 PAGE_ROWS = 200
@@ -111,7 +112,7 @@ _VERSION_FIELDS = [
 ]
 
 
-def dataset_rows(registry: Registry) -> list[DatasetRow]:
+def dataset_rows(registry: RegistryLike) -> list[DatasetRow]:
     """Every dataset with a recipe or a release, by name; one refresh of the catalog."""
     catalog = registry.catalog()
     latest = {
@@ -144,7 +145,15 @@ def dataset_rows(registry: Registry) -> list[DatasetRow]:
     return found
 
 
-def version_rows(registry: Registry, name: str) -> list[VersionRow]:
+def dataset_row(registry: RegistryLike, name: str) -> DatasetRow:
+    """One dataset by name; raises :class:`DatasetNotFound` when it has no recipe or release."""
+    for row in dataset_rows(registry):
+        if row.name == name:
+            return row
+    raise DatasetNotFound(f"no dataset {name!r} has a recipe or a release; see 'phantom ls'")
+
+
+def version_rows(registry: RegistryLike, name: str) -> list[VersionRow]:
     """The releases of dataset ``name``, newest first ([] when it has none)."""
     rows = [
         _version_row(row)
@@ -153,7 +162,7 @@ def version_rows(registry: Registry, name: str) -> list[VersionRow]:
     return sorted(rows, key=lambda r: SemVer.parse(r.version), reverse=True)
 
 
-def version_row(registry: Registry, tag: str) -> VersionRow:
+def version_row(registry: RegistryLike, tag: str) -> VersionRow:
     """One release by its tag ``name@version``; raises :class:`DatasetNotFound`."""
     name, _, version = tag.partition("@")
     for row in version_rows(registry, name):
@@ -252,6 +261,7 @@ class VersionDetail:
     column_scores: list[ColumnScore]
     lineage: Lineage
     seed_source: str | None
+    seed_sha256: str | None = None  # the seed's bytes when the version was built
 
     @property
     def tag(self) -> str:
@@ -262,19 +272,19 @@ class VersionDetail:
         return self.row.to_version()
 
 
-def version_detail(registry: Registry, tag: str) -> VersionDetail:
+def version_detail(registry: RegistryLike, tag: str) -> VersionDetail:
     """The card, scores, recipe, schema and lineage of release ``tag``, read from the catalog
     and git (never from the data, so it works for versions that are not on this machine).
 
     Raises :class:`DatasetNotFound` when ``tag`` is not released.
     """
-    from registry.catalog import cat_files, parse_card
+    from registry.catalog import read_card
 
     catalog = registry.catalog()
     tables = catalog.tables()
     records = _table_rows(
         tables["versions"],
-        [*_VERSION_FIELDS, "quality", "recipe", "seed_source", "splits"],
+        [*_VERSION_FIELDS, "quality", "recipe", "seed_source", "seed_sha256", "splits"],
         tag=tag,
     )
     if not records:
@@ -282,8 +292,7 @@ def version_detail(registry: Registry, tag: str) -> VersionDetail:
         raise DatasetNotFound(f"{tag} is not released; see 'phantom show {name}'")
     record = records[0]
     row = _version_row(record)
-    raw = next(iter(cat_files(registry.root, [f"{row.rev}:cards/{row.name}.md"])), None)
-    meta, body = parse_card(raw.decode(errors="replace")) if raw else ({}, "")
+    meta, body = read_card(registry.root, row.rev, row.name)
     quality = _json(record["quality"])
     schema = [
         SchemaColumn(
@@ -313,6 +322,7 @@ def version_detail(registry: Registry, tag: str) -> VersionDetail:
         column_scores=column_scores(quality),
         lineage=_lineage(tables["lineage"], tables["versions"], row),
         seed_source=record["seed_source"],
+        seed_sha256=record["seed_sha256"],
     )
 
 
@@ -384,22 +394,20 @@ def _lineage(table: pa.Table, versions: pa.Table, row: VersionRow) -> Lineage:
 # --- a version's data ------------------------------------------------------------------------
 
 
-def local_folder(registry: Registry, version: Version) -> Path | None:
+def local_folder(registry: RegistryLike, version: Version) -> Path | None:
     """The folder holding ``version``'s files on this machine, or None; fetches nothing.
 
     The workspace ``data/<name>`` when its manifest has the version's content hash, else the
     verified copy :meth:`Registry.fetch` keeps in the user cache. Files are not re-hashed
     here: :meth:`Registry.fetch` verifies them when the data is read.
     """
-    from registry.folders import cached_version_dir
+    from registry.folders import MANIFEST, cached_version_dir, manifest_hash
 
     workspace = registry.root / "data" / version.name
-    with contextlib.suppress(OSError, ValueError, KeyError):
-        manifest = json.loads((workspace / "manifest.json").read_text())
-        if manifest["content_hash"] == version.content_hash:
-            return workspace
+    if manifest_hash(workspace) == version.content_hash:
+        return workspace
     cached = cached_version_dir(version)
-    return cached if (cached / "manifest.json").is_file() else None
+    return cached if (cached / MANIFEST).is_file() else None
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -498,7 +506,7 @@ def data_page(folder: Path, *, offset: int = 0, limit: int = PAGE_ROWS) -> DataP
 def _row_groups(folder: Path) -> _RowGroups:
     import pyarrow.parquet as pq
 
-    from registry.catalog import fingerprint, version_shards
+    from registry.folders import fingerprint, version_shards
 
     key = (str(folder), fingerprint(folder))
     with _DATA_LOCK:
@@ -649,7 +657,7 @@ class ColumnHistograms:
     was built (its sha256 differs from the manifest's), histograms carry a note saying so.
     """
 
-    def __init__(self, registry: Registry, version: Version, folder: Path) -> None:
+    def __init__(self, registry: RegistryLike, version: Version, folder: Path) -> None:
         self.registry = registry
         self.version = version
         self.folder = folder
@@ -667,7 +675,7 @@ class ColumnHistograms:
         import pandas as pd
         import pyarrow.parquet as pq
 
-        from registry.catalog import version_shards
+        from registry.folders import version_shards
 
         if column not in self.columns():
             raise DatasetNotFound(f"{self.version.tag} has no column {column!r}")
@@ -757,7 +765,7 @@ class QueryResult:
     seconds: float
 
 
-def run_query(registry: Registry, sql: str, *, limit: int = 1000) -> QueryResult:
+def run_query(registry: RegistryLike, sql: str, *, limit: int = 1000) -> QueryResult:
     """Run a read-only query (see :meth:`Registry.sql`) and fetch up to ``limit`` rows.
 
     Raises :class:`CatalogError` (bad SQL, refused statement), :class:`DatasetNotFound` or
@@ -799,6 +807,7 @@ __all__ = [
     "card_for_terminal",
     "column_scores",
     "data_page",
+    "dataset_row",
     "dataset_rows",
     "histogram",
     "local_folder",

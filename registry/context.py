@@ -10,30 +10,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from registry._types import Progress, RegistryLike
 from registry.folders import MANIFEST
 from registry.generators import MODEL_FOLDER, BuildContext
-from registry.generators._base import Progress
 
 if TYPE_CHECKING:
     from registry.seeds import RegistryFrame
-    from registry.versions import Version
 
 REGISTRY_PREFIX = "registry:"
 
 
-class VersionSource(Protocol):
-    """What a build needs of the registry: its root, and released versions as folders."""
-
-    root: Path
-
-    def resolve(self, spec: str) -> Version: ...
-
-    def fetch(self, version: Version) -> Path: ...
-
-
-def build_context(registry: VersionSource, *, progress: Progress | None = None) -> BuildContext:
+def build_context(registry: RegistryLike, *, progress: Progress | None = None) -> BuildContext:
     """The context of a build in ``registry``: its root, progress lines, models and seeds."""
     return BuildContext(
         root=registry.root,
@@ -43,7 +32,7 @@ def build_context(registry: VersionSource, *, progress: Progress | None = None) 
     )
 
 
-def locate_model(registry: VersionSource, path: str) -> Path:
+def locate_model(registry: RegistryLike, path: str) -> Path:
     """The folder of a saved model: ``registry:<spec>`` is the ``model/`` of that released
     version (fetched and verified); anything else is a folder inside the registry."""
     if path.startswith(REGISTRY_PREFIX):
@@ -54,7 +43,7 @@ def locate_model(registry: VersionSource, path: str) -> Path:
     return resolve_inside(path, root=registry.root)
 
 
-def read_version_frame(registry: VersionSource, spec: str) -> RegistryFrame:
+def read_version_frame(registry: RegistryLike, spec: str) -> RegistryFrame:
     """Every row of a released version (all splits), for a ``registry:`` seed."""
     import pandas as pd
 
@@ -71,4 +60,4 @@ def read_version_frame(registry: VersionSource, spec: str) -> RegistryFrame:
     return RegistryFrame(frame, int(manifest["generation_depth"]), manifest["content_hash"])
 
 
-__all__ = ["VersionSource", "build_context", "locate_model", "read_version_frame"]
+__all__ = ["build_context", "locate_model", "read_version_frame"]

@@ -1,70 +1,52 @@
 """``Registry``: the one facade the CLI, the TUI and the Python API call.
 
 Each method is a few lines that hand off to the module that owns the work: recipes,
-materialize, store (git + DVC), versions. Nothing here prints.
+scaffold, validation, materialize, store (git + DVC), remote (tags and data of a checkout),
+catalog, diff, pins and hub. Modules below hand nothing back up: those that need the
+registry are handed this object (typed as :class:`registry._types.RegistryLike`) and never
+import this module. Nothing here prints.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from registry import store
-from registry._paths import find_root
-from registry.errors import (
-    DatasetNotFound,
-    PhantomError,
-    RecipeError,
-    ReleaseError,
-)
-from registry.folders import MANIFEST, load_folder, manifest_hash, verify_folder
+from registry.errors import DatasetNotFound
+from registry.folders import load_folder, verify_folder
 from registry.recipes import Recipe, load_recipe
-from registry.versions import Version, VersionSpec, resolve
+from registry.remote import Checkout
 
 if TYPE_CHECKING:
     import datasets
     import duckdb
 
+    from registry._types import Progress
     from registry.catalog import Catalog
     from registry.diff import VersionDiff
     from registry.hub import PublishResult, PullResult
-    from registry.materialize import MaterializeResult, Progress
-
-
-@dataclass(frozen=True)
-class DatasetSummary:
-    """One dataset of the registry: its recipe and what has been released of it."""
-
-    name: str
-    recipe_version: str
-    generator: str
-    released: list[Version]
-    materialized: dict[str, Any] | None  # the workspace manifest, if data/<name> exists
-
-    @property
-    def latest(self) -> Version | None:
-        stable = [v for v in self.released if not v.semver.prerelease] or self.released
-        return max(stable, key=lambda v: v.semver) if stable else None
+    from registry.materialize import MaterializeResult
+    from registry.versions import Version
 
 
 class Registry:
     """A registry checkout: recipes, their DVC stages, and the versions released from them."""
 
     def __init__(self, root: Path | str | None = None) -> None:
-        self.root = find_root(root)
+        self._checkout = Checkout(root)
+        self.root = self._checkout.root
 
     @classmethod
     def init(cls, path: Path | str, *, remote: Path | str | None = None) -> Registry:
         """Make ``path`` a registry (git, DVC, default local remote) and open it."""
         root = Path(path).expanduser().resolve()
         store.init_registry(root, remote=Path(remote) if remote else None)
-        registry = cls(root)
-        for recipe_path in registry.recipe_paths():
-            store.register_stage(root, load_recipe(recipe_path))
-        return registry
+        return cls(root)
+
+    def remote(self) -> Path | None:
+        """The folder of the default DVC remote (None when it is not a local folder)."""
+        return store.configured_remote(self.root)
 
     # --- recipes -------------------------------------------------------------------------
 
@@ -85,16 +67,9 @@ class Registry:
 
     def new_recipe(self, name: str, *, kind: str) -> Path:
         """Scaffold ``recipes/<name>.yaml`` of ``kind`` and register its DVC stage."""
-        from registry.scaffold import scaffold_recipe
+        from registry.scaffold import write_recipe
 
-        path = self.root / "recipes" / f"{name}.yaml"
-        if path.exists():
-            raise RecipeError(f"{path.relative_to(self.root)} already exists; edit it instead")
-        text = scaffold_recipe(name, kind=kind)
-        recipe = load_recipe_text(text, path)
-        path.write_text(text)
-        store.register_stage(self.root, recipe)
-        return path
+        return write_recipe(self.root, name, kind=kind)
 
     def validate(self, paths: list[Path] | None = None) -> list[Recipe]:
         """Check recipes deeply (seed columns, SQL expressions, DVC stage); returns them.
@@ -103,17 +78,10 @@ class Registry:
         """
         from registry.validation import validate_recipe
 
-        registered = store.registered_datasets(self.root)
         recipes = []
         for path in paths or self.recipe_paths():
             recipe = validate_recipe(Path(path), registry=self)
-            if Path(path).resolve().parent == (self.root / "recipes") and (
-                registered.get(recipe.name) != {"seed": store.stage_dependency(recipe)}
-            ):
-                raise RecipeError(
-                    f"{path}: has no up-to-date DVC stage in params.yaml; "
-                    "run 'phantom init' to register it"
-                )
+            store.check_stage(self.root, recipe, Path(path))
             recipes.append(recipe)
         return recipes
 
@@ -128,79 +96,25 @@ class Registry:
         return materialize(self, Path(recipe_path), progress=progress)
 
     def release(self, name: str) -> Version:
-        """Tag ``name@<recipe version>`` and push its data; refuses what is not reproducible.
-
-        Returns the released :class:`Version` (the existing one when the same content was
-        already released). Raises :class:`ReleaseError` with the reason otherwise.
-        """
-        recipe = self.load_recipe(name)
-        store.check_releasable(self.root, name)
-        folder = self.root / "data" / name
-        manifest = self.verify(folder)
-        if manifest["version"] != recipe.version:
-            raise ReleaseError(
-                f"data/{name} holds version {manifest['version']} but the recipe says "
-                f"{recipe.version}; run 'dvc repro' and commit dvc.lock"
-            )
-        existing = [v for v in self.versions(name) if v.version == recipe.version]
-        if existing:
-            if existing[0].content_hash == manifest["content_hash"]:
-                return existing[0]
-            raise ReleaseError(
-                f"{recipe.spec} is already released with other content "
-                f"({existing[0].content_hash[:19]}); bump version in recipes/{name}.yaml"
-            )
-        store.push_data(self.root, name)
-        return store.tag_release(self.root, name, recipe.version, manifest["content_hash"])
+        """Tag ``name@<recipe version>`` and push its data; see :func:`registry.store.release`."""
+        return store.release(self.root, self.load_recipe(name))
 
     # --- versions and data -----------------------------------------------------------------
 
     def versions(self, name: str | None = None) -> list[Version]:
         """Released versions, oldest first (all datasets, or one)."""
-        found = [v for v in store.released_versions(self.root) if name in (None, v.name)]
-        return sorted(found, key=lambda v: (v.name, v.semver))
+        return self._checkout.versions(name)
 
     def resolve(self, spec: str) -> Version:
-        return resolve(VersionSpec.parse(spec), self.versions())
-
-    def datasets(self) -> list[DatasetSummary]:
-        """Every dataset with a recipe or a release."""
-        released: dict[str, list[Version]] = {}
-        for version in self.versions():
-            released.setdefault(version.name, []).append(version)
-        summaries = []
-        names = {p.stem for p in self.recipe_paths()} | set(released)
-        for name in sorted(names):
-            path = self.root / "recipes" / f"{name}.yaml"
-            recipe = _try_load(path)
-            manifest_path = self.root / "data" / name / MANIFEST
-            summaries.append(
-                DatasetSummary(
-                    name=name,
-                    recipe_version=recipe.version if recipe else "?",
-                    generator=_describe(recipe),
-                    released=released.get(name, []),
-                    materialized=json.loads(manifest_path.read_text())
-                    if manifest_path.exists()
-                    else None,
-                )
-            )
-        return summaries
+        """The released version ``spec`` names; raises :class:`DatasetNotFound`."""
+        return self._checkout.resolve(spec)
 
     def fetch(self, version: Version) -> Path:
-        """A verified local folder holding ``version``'s files.
-
-        The workspace copy when its content hash matches, else a copy in the user cache read
-        by DVC from the tag (its cache, else its remote). Raises :class:`IntegrityError` when a
-        file differs from the manifest.
-        """
-        workspace = self.root / "data" / version.name
-        if manifest_hash(workspace) == version.content_hash:
-            self.verify(workspace, expected=version.content_hash)
-            return workspace
-        return store.fetch_verified(os.fspath(self.root), version)
+        """A verified local folder of ``version``; see :meth:`registry.remote.Checkout.fetch`."""
+        return self._checkout.fetch(version)
 
     def verify(self, folder: Path, *, expected: str | None = None) -> dict[str, Any]:
+        """Check a folder against its manifest; see :func:`registry.folders.verify_folder`."""
         return verify_folder(folder, expected=expected)
 
     def load(self, spec: str, *, lock: Path | str | None = None) -> datasets.DatasetDict:
@@ -233,53 +147,27 @@ class Registry:
     def pull(
         self, spec: str, *, force: bool = False, api: Any = None, progress: Progress | None = None
     ) -> PullResult:
-        """Bring a published version into ``data/<name>/``; see :func:`registry.hub.pull`."""
+        """Bring a published version into ``data/<name>/`` (and its recipe, with its DVC stage,
+        when the registry has none); see :func:`registry.hub.pull`."""
         from registry.hub import pull
 
-        return pull(self.root, spec, force=force, api=api, progress=progress)
+        result = pull(self, spec, force=force, api=api, progress=progress)
+        if result.recipe_written:
+            store.register_stage(self.root, self.load_recipe(result.name))
+        return result
 
     # --- catalog, SQL and diff -------------------------------------------------------------
 
     def catalog(self) -> Catalog:
         """The catalog (cached in ``.phantom/catalog.duckdb``), refreshed from tags + workspace."""
-        from registry.catalog import Catalog
-
-        catalog = Catalog.for_registry(self.root)
-        catalog.refresh(self.root, workspace=self.root)
-        return catalog
+        return self._checkout.catalog()
 
     def sql(self, query: str) -> duckdb.DuckDBPyRelation:
         """Run a read-only query over the catalog and version views; see :mod:`registry.catalog`."""
-        return self.catalog().query(query, fetch=self.fetch)
+        return self._checkout.sql(query)
 
     def diff(self, old: str, new: str) -> VersionDiff:
-        """What changed between two released versions; see :func:`registry.diff.diff_versions`."""
-        from registry.diff import diff_versions, load_version
+        """What changed between two released versions; see :func:`registry.diff.diff_releases`."""
+        from registry.diff import diff_releases
 
-        a, b = self.resolve(old), self.resolve(new)
-        return diff_versions(load_version(a, self.fetch(a)), load_version(b, self.fetch(b)))
-
-
-# --- helpers shared by Registry and the module-level API --------------------------------------
-
-
-def load_recipe_text(text: str, path: Path) -> Recipe:
-    import yaml
-
-    from registry.recipes import parse_recipe
-
-    return parse_recipe(yaml.safe_load(text), source=path)
-
-
-def _try_load(path: Path) -> Recipe | None:
-    try:
-        return load_recipe(path)
-    except PhantomError:
-        return None
-
-
-def _describe(recipe: Recipe | None) -> str:
-    if recipe is None:
-        return "?"
-    model = getattr(recipe.generator, "model", None)
-    return f"{recipe.generator.kind}/{model}" if model else recipe.generator.kind
+        return diff_releases(self, old, new)

@@ -21,6 +21,8 @@ from registry.versions import Version
 if TYPE_CHECKING:
     import pandas as pd
 
+    from registry._types import VersionSource
+
 #: Rows per version that distribution shift looks at: evenly spaced rows beyond this.
 MAX_ROWS = 1_000_000
 _SHAPE_METRICS = {
@@ -158,7 +160,7 @@ def load_version(version: Version, folder: Path) -> LoadedVersion:
     import pyarrow.parquet as pq
     import yaml
 
-    from registry.catalog import version_shards
+    from registry.folders import version_shards
 
     manifest = json.loads((folder / "manifest.json").read_text())
     quality_path = folder / "quality.json"
@@ -174,6 +176,16 @@ def load_version(version: Version, folder: Path) -> LoadedVersion:
 
 
 # --- the diff ---------------------------------------------------------------------------------
+
+
+def diff_releases(source: VersionSource, old: str, new: str) -> VersionDiff:
+    """What changed between the released versions ``old`` and ``new`` (two specs) of ``source``.
+
+    Both are resolved and fetched verified first; raises :class:`DatasetNotFound` or
+    :class:`IntegrityError` as :meth:`Registry.fetch` does.
+    """
+    a, b = source.resolve(old), source.resolve(new)
+    return diff_versions(load_version(a, source.fetch(a)), load_version(b, source.fetch(b)))
 
 
 def diff_versions(old: LoadedVersion, new: LoadedVersion) -> VersionDiff:
@@ -358,6 +370,7 @@ __all__ = [
     "SchemaChange",
     "VersionDiff",
     "changed",
+    "diff_releases",
     "diff_versions",
     "flatten",
     "headline_scores",

@@ -8,14 +8,17 @@ some libraries' saved models (SDV's pickles) differ from run to run while sampli
 Every writer of a dataset folder (materialize, pull, fetch) builds the new content in a staged
 folder beside the destination and swaps it in with :func:`staged_folder`, so a failed or
 killed writer leaves the previous content where it was. Every reader checks a folder with
-:func:`verify_folder` before trusting it. This module sits below the ``Registry`` facade and
+:func:`verify_folder` before trusting it, and finds its parquet shards by split with
+:func:`version_shards`. This module sits below the ``Registry`` facade and
 imports nothing above it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from registry.versions import Version
 
 MANIFEST = "manifest.json"
+_SHARD = re.compile(r"^data/(?P<split>.+)-\d{5}-of-\d{5}\.parquet$")
 
 
 def manifest_files(manifest: dict[str, Any]) -> dict[str, str]:
@@ -142,12 +146,48 @@ def _swap_in(staging: Path, dest: Path) -> None:
     shutil.rmtree(backup, ignore_errors=True)
 
 
+# --- reading a version folder -------------------------------------------------------------------
+
+
+def version_shards(folder: Path) -> dict[str, list[Path]]:
+    """The parquet shards of a version folder by split, in the manifest's split order."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        manifest = {}
+    relpaths = sorted(manifest.get("files") or ()) or sorted(
+        p.relative_to(folder).as_posix() for p in folder.glob("data/*.parquet")
+    )
+    shards: dict[str, list[Path]] = {split: [] for split in manifest.get("splits") or {}}
+    for relpath in relpaths:
+        match = _SHARD.match(relpath)
+        if match:
+            shards.setdefault(match.group("split"), []).append(folder / relpath)
+    return {split: files for split, files in shards.items() if files}
+
+
+def fingerprint(folder: Path) -> str:
+    """A digest of every file's path, size and mtime under ``folder`` ("" when it is gone)."""
+    if not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(
+                f"{path.relative_to(folder)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
+            )
+    return digest.hexdigest()
+
+
 __all__ = [
     "MANIFEST",
     "cached_version_dir",
+    "fingerprint",
     "load_folder",
     "manifest_files",
     "manifest_hash",
     "staged_folder",
     "verify_folder",
+    "version_shards",
 ]

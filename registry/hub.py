@@ -41,23 +41,28 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from registry._paths import user_cache_dir
-from registry.errors import DatasetNotFound, PhantomError, PublishError, VersionSpecError
-from registry.folders import manifest_files
+from registry.errors import (
+    DatasetNotFound,
+    PhantomError,
+    PublishError,
+    RegistryError,
+    VersionSpecError,
+)
+from registry.folders import manifest_files, manifest_hash, staged_folder, verify_folder
 from registry.versions import SemVer, Version, VersionSpec, resolve
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from registry.core import Registry
+    from registry._types import Progress, RegistryLike, VersionSource
 
 HF_SCHEME = "hf://"
 REPO_TYPE = "dataset"
@@ -72,8 +77,6 @@ PUBLISHABLE = re.compile(
 # What an earlier version may have left on the branch that the new one does not replace.
 OWNED_PREFIXES = ("data/", "plots/", "model/")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -300,7 +303,7 @@ def check_publishable(folder: Path, version: Version) -> dict[str, Any]:
 
 
 def publish(
-    registry: Registry,
+    registry: VersionSource,
     spec: str,
     repo_id: str,
     *,
@@ -315,8 +318,6 @@ def publish(
     is refused (see :func:`check_publishable`), exists on the Hub with other content, or the
     Hub or network fails; in the last case nothing is tagged and a retry completes the job.
     """
-    from registry.folders import verify_folder
-
     say = progress or (lambda _message: None)
     if not _REPO_ID.match(repo_id):
         raise PublishError(f"repo {repo_id!r} is not a Hub repo id; expected <org>/<name>")
@@ -503,17 +504,13 @@ def fetch_published(
     checks every sha256 and the content hash (``expected``, default the version's). Raises
     :class:`IntegrityError` when the bytes differ.
     """
-    from registry.folders import verify_folder
-
     expected = expected or version.content_hash
     owner, name = version.repo_id.split("/")
     digest = expected.removeprefix("sha256:")[:16]
     dest = user_cache_dir() / "hub" / f"{owner}--{name}" / f"{version.version}-{digest}"
     if not dest.is_dir():
         hub = api if api is not None else default_api()
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
-        try:
+        with staged_folder(dest) as staging:
             with _hub_errors(f"downloading {version.spec}", retry_hint="run it again"):
                 manifest = _remote_manifest(hub, version.repo_id, version.commit) or {}
                 files = [*manifest_files(manifest), MANIFEST]
@@ -532,43 +529,35 @@ def fetch_published(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(snapshot / relpath, target)
             verify_folder(staging, expected=expected)
-            os.replace(staging, dest)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
     verify_folder(dest, expected=expected)
     return dest
 
 
 def pull(
-    root: Path,
+    registry: RegistryLike,
     spec: str,
     *,
     api: Any = None,
     force: bool = False,
     progress: Progress | None = None,
 ) -> PullResult:
-    """Bring a published version into the registry at ``root`` as ``data/<name>/``.
+    """Bring a published version into ``registry`` as ``data/<name>/``.
 
     The files are verified before they replace anything, and swapped in atomically. When
-    ``recipes/<name>.yaml`` does not exist, the version's recipe is written there and its DVC
-    stage registered, so ``dvc commit``/``phantom release`` can take it from there.
+    ``recipes/<name>.yaml`` does not exist, the version's recipe is written there
+    (``recipe_written``); the facade then registers its DVC stage, so ``dvc
+    commit``/``phantom release`` can take it from there.
     Raises :class:`PublishError`/:class:`DatasetNotFound` for Hub problems, and
     :class:`RegistryError` when ``data/<name>/`` holds other content and ``force`` is not set.
     """
-    from registry import store
-    from registry.errors import RegistryError
-    from registry.folders import manifest_hash as _manifest_hash
-    from registry.recipes import load_recipe
-
     say = progress or (lambda _message: None)
     published = resolve_published(spec, api=api)
     say(f"downloading {published.spec} (commit {published.commit[:12]})")
     folder = fetch_published(published, api=api)
     manifest = json.loads((folder / MANIFEST).read_text())
     name = manifest["name"]
-    dest = root / "data" / name
-    current = _manifest_hash(dest)
+    dest = registry.root / "data" / name
+    current = manifest_hash(dest)
     unchanged = current == published.content_hash
     replaced = dest.exists() and not unchanged
     if replaced and not force:
@@ -577,33 +566,14 @@ def pull(
             f"pass --force to replace it with {published.spec}"
         )
     if not unchanged:
-        _swap_in_copy(folder, dest)
-    recipe_path = root / "recipes" / f"{name}.yaml"
+        with staged_folder(dest) as staging:
+            shutil.copytree(folder, staging, dirs_exist_ok=True)
+    recipe_path = registry.root / "recipes" / f"{name}.yaml"
     recipe_written = not recipe_path.exists()
     if recipe_written:
         recipe_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(folder / "recipe.yaml", recipe_path)
-        store.register_stage(root, load_recipe(recipe_path))
     return PullResult(published, name, dest, replaced, unchanged, recipe_written)
-
-
-def _swap_in_copy(source: Path, dest: Path) -> None:
-    """Copy ``source`` beside ``dest`` and rename it into place (the old one set aside)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.pull-"))
-    backup = dest.parent / f".{dest.name}.previous"
-    try:
-        shutil.copytree(source, staging, dirs_exist_ok=True)
-        shutil.rmtree(backup, ignore_errors=True)
-        if dest.exists():
-            os.replace(dest, backup)
-        os.replace(staging, dest)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if backup.exists() and not dest.exists():
-            os.replace(backup, dest)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
 
 
 # --- hf: seeds --------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import platform
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ import pandas as pd
 
 from registry._files import atomic_write_text
 from registry._hashing import content_hash, sha256_bytes, sha256_file
+from registry._types import Progress
 from registry.errors import GeneratorError, QualityGateFailed
 from registry.folders import MANIFEST, staged_folder
 from registry.generators import MODEL_FOLDER
@@ -40,7 +40,7 @@ from registry.recipes import Recipe, load_recipe
 from registry.validation import naming_recipe_file
 
 if TYPE_CHECKING:
-    from registry.context import VersionSource
+    from registry._types import RegistryLike
     from registry.generators import Generator
 
 QUALITY = "quality.json"
@@ -50,8 +50,6 @@ PLOTS = "plots"
 FAILED_DIR = ".phantom/failed"
 SCORE_ROWS = 100_000  # rows the scores see at most (see the module docstring)
 PROGRESS_LINES = 20  # at most this many "sampled" lines per build
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ class _Written:
 
 
 def materialize(
-    registry: VersionSource, recipe_path: Path, *, progress: Progress | None = None
+    registry: RegistryLike, recipe_path: Path, *, progress: Progress | None = None
 ) -> MaterializeResult:
     """Build ``data/<name>/`` (and ``cards/<name>.md``) from one recipe file in ``registry``.
 
@@ -244,7 +242,7 @@ def build_manifest(
     root: Path,
 ) -> dict[str, Any]:
     """Provenance of a build: every file's sha256 and everything that decided the bytes."""
-    from registry import __version__
+    from registry._version import __version__
     from registry.store import git_revision
 
     files, model_files = {}, {}

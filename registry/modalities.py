@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from registry.errors import GeneratorError
+from registry.errors import GeneratorError, RecipeError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -36,7 +36,6 @@ class TableModality:
         if recipe.seed is None:
             return
         from registry.seeds import seed_columns
-        from registry.validation import check_seed_columns
 
         columns = seed_columns(
             recipe.seed, root=context.root, read_registry_version=context.read_version
@@ -44,8 +43,6 @@ class TableModality:
         check_seed_columns(recipe, columns)
 
     def check_seed(self, recipe: Recipe, train: pd.DataFrame) -> None:
-        from registry.validation import check_seed_columns
-
         check_seed_columns(recipe, [str(c) for c in train.columns])
 
     def arrow_table(
@@ -197,6 +194,18 @@ def modality(name: str) -> Any:
         raise GeneratorError(
             f"unknown modality {name!r}; expected one of {', '.join(MODALITIES)}"
         ) from None
+
+
+def check_seed_columns(recipe: Recipe, columns: list[str]) -> None:
+    """The target and every column the generator section names must exist in the seed."""
+    expected = ", ".join(map(str, columns))
+    if recipe.target is not None and recipe.target not in columns:
+        raise RecipeError(
+            f"target: column {recipe.target!r} is not in the seed; expected one of {expected}"
+        )
+    for where, column in recipe.generator.named_columns():
+        if column not in columns:
+            raise RecipeError(f"{where}: {column!r} is not in the seed; expected one of {expected}")
 
 
 def _parquet_friendly(frame: pd.DataFrame) -> pd.DataFrame:

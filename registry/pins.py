@@ -54,6 +54,8 @@ from registry.versions import VersionSpec
 if TYPE_CHECKING:
     import datasets
 
+    from registry._types import VersionSource
+
 LOCK_ENV = "PHANTOM_LOCK"
 LOCK_VERSION = 1
 LOCK_SUFFIX = ".lock"
@@ -177,7 +179,7 @@ def lock_config(
             f"{config_path} names no dataset; expected a 'dataset:' key, a 'datasets:' list "
             "or a ${phantom:...} interpolation"
         )
-    source: Any = None
+    source: VersionSource | None = None
     pins: dict[str, Pin] = {}
     for spec, where in specs.items():
         try:
@@ -285,7 +287,7 @@ def active_lock(lock: Lock | str | os.PathLike[str] | None) -> Lock | None:
 def locate(
     spec: str,
     *,
-    source: Any = None,
+    source: VersionSource | None = None,
     repo: str | os.PathLike[str] | None = None,
     lock: Lock | str | os.PathLike[str] | None = None,
     api: Any = None,
@@ -308,7 +310,9 @@ def locate(
     return source.fetch(source.resolve(spec))
 
 
-def _locate_pinned(lock: Lock, pin: Pin, *, source: Any, repo: Any, api: Any) -> Path:
+def _locate_pinned(
+    lock: Lock, pin: Pin, *, source: VersionSource | None, repo: Any, api: Any
+) -> Path:
     if pin.source == "hub":
         from registry.hub import fetch_published
 
@@ -325,7 +329,7 @@ def _locate_pinned(lock: Lock, pin: Pin, *, source: Any, repo: Any, api: Any) ->
     return source.fetch(version)
 
 
-def _open(repo: Any) -> Any:
+def _open(repo: Any) -> VersionSource:
     from registry.remote import open_source
 
     return open_source(repo)

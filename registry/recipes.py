@@ -539,7 +539,7 @@ class Recipe(_Model):
         table (built-in or plugin), so each kind's fields are checked by its own model."""
         if not isinstance(section, dict):
             return section
-        from registry.generators import generator_class, known_kinds
+        from registry.kinds import generator_class, known_kinds
 
         kind = section.get("kind")
         if kind not in known_kinds():
@@ -567,7 +567,7 @@ class Recipe(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:
-        from registry.generators import generator_class
+        from registry.kinds import generator_class
 
         generator = generator_class(self.generator.kind)
         kind = self.generator.kind
@@ -720,7 +720,7 @@ def _refuse_unquoted_dates(data: Any, *, source: Path, loc: str = "") -> None:
 def recipe_json_schema() -> dict[str, Any]:
     """The JSON Schema of a recipe, for editors and ``phantom schema``: every kind in the
     generator table, plugins included, tagged by ``kind``."""
-    from registry.generators import generator_class, known_kinds
+    from registry.kinds import generator_class, known_kinds
 
     configs = tuple(generator_class(kind).Config for kind in known_kinds())
     section = Annotated[Union[configs], Field(discriminator="kind")]  # noqa: UP007

@@ -1,8 +1,18 @@
-"""Starting points for ``phantom new``: a valid recipe of each kind, with comments."""
+"""Starting points for ``phantom new``: a valid recipe of each kind, with comments.
+
+:func:`scaffold_recipe` is the text; :func:`write_recipe` puts it into a registry with its DVC
+stage, after checking it parses, so a template can never write a recipe that does not load.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
+from registry import store
 from registry.errors import RecipeError
+from registry.recipes import parse_recipe
 
 _SDV = """\
 name: {name}
@@ -82,3 +92,22 @@ def scaffold_recipe(name: str, *, kind: str) -> str:
             f"--kind {kind!r} has no template; expected one of {', '.join(TEMPLATES)}"
         )
     return TEMPLATES[kind].format(name=name)
+
+
+def write_recipe(root: Path, name: str, *, kind: str) -> Path:
+    """Write ``recipes/<name>.yaml`` of ``kind`` into the registry at ``root``; returns its path.
+
+    Registers its DVC stage too. Raises :class:`RecipeError` when the file exists, the kind
+    has no template, or ``name`` is not a valid dataset name.
+    """
+    path = root / "recipes" / f"{name}.yaml"
+    if path.exists():
+        raise RecipeError(f"{path.relative_to(root)} already exists; edit it instead")
+    text = scaffold_recipe(name, kind=kind)
+    recipe = parse_recipe(yaml.safe_load(text), source=path)
+    path.write_text(text)
+    store.register_stage(root, recipe)
+    return path
+
+
+__all__ = ["TEMPLATES", "scaffold_recipe", "write_recipe"]

@@ -1,30 +1,29 @@
 """The registry on disk: git + DVC.
 
-Everything that runs git or DVC lives here: creating a registry, registering a recipe's
-stage, releasing a version (tag + push), listing released versions, and fetching a version's
-files at its tag. DVC is imported lazily; git runs as a subprocess, as DVC's own scmrepo can.
+Everything that changes a registry through git or DVC lives here: creating a registry,
+registering a recipe's stage, releasing a version (checks, push, tag), and fetching a version's
+files at its tag. Which tags are releases is :mod:`registry.tags`' business; git itself runs
+through :mod:`registry._git`. DVC is imported lazily.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from registry._files import atomic_write_text
+from registry._git import git
 from registry._paths import STATE_DIR, default_remote_for
-from registry.errors import RegistryError, ReleaseError
-from registry.folders import cached_version_dir, verify_folder
-from registry.recipes import Recipe
+from registry.errors import RecipeError, RegistryError, ReleaseError
+from registry.folders import cached_version_dir, staged_folder, verify_folder
+from registry.recipes import Recipe, load_recipe
+from registry.tags import release_message, released_versions
 from registry.versions import Version
 
 PARAMS_FILE = "params.yaml"
 STAGE = "materialize"
-TAG_CONTENT_PREFIX = "content: "
 
 # One stage per recipe: DVC's foreach over the `datasets` mapping in params.yaml. Each entry
 # names the file the stage depends on besides its recipe (the seed file, or the recipe again
@@ -57,28 +56,7 @@ GITIGNORE_LINES = (f"{STATE_DIR}/", "__pycache__/", ".venv/")
 DVCIGNORE_LINES = ("__pycache__/", f"{STATE_DIR}/", ".venv/")
 
 
-# --- git --------------------------------------------------------------------------------
-
-
-def git(root: Path, *args: str, check: bool = True) -> str:
-    """Run git in ``root``; returns stdout. A failure becomes one :class:`RegistryError` line."""
-    result = subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, env=_git_env(), check=False
-    )
-    if check and result.returncode != 0:
-        reason = (result.stderr or result.stdout).strip().splitlines()
-        raise RegistryError(f"git {' '.join(args)} failed in {root}: {reason[0] if reason else ''}")
-    return result.stdout
-
-
-def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # Commits made by `phantom init` must work on a machine with no git identity configured.
-    env.setdefault("GIT_AUTHOR_NAME", "phantom")
-    env.setdefault("GIT_AUTHOR_EMAIL", "phantom@localhost")
-    env.setdefault("GIT_COMMITTER_NAME", env["GIT_AUTHOR_NAME"])
-    env.setdefault("GIT_COMMITTER_EMAIL", env["GIT_AUTHOR_EMAIL"])
-    return env
+# --- git ---------------------------------------------------------------------------------
 
 
 def git_revision(root: Path) -> tuple[str | None, bool]:
@@ -100,6 +78,7 @@ def init_registry(path: Path, *, remote: Path | None = None) -> Path:
     the committed ``.dvc/config`` so clones on this machine can read released data; in a repo
     whose ``.dvc/config`` is already committed (a cloned registry) it goes to
     ``.dvc/config.local`` instead, so the shared config is not rewritten with a local path.
+    Every recipe already in ``recipes/`` gets its DVC stage.
     """
     path = path.resolve()
     path.mkdir(parents=True, exist_ok=True)
@@ -121,6 +100,8 @@ def init_registry(path: Path, *, remote: Path | None = None) -> Path:
     if git(path, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() == "":
         git(path, "add", "-A")
         git(path, "commit", "-q", "-m", "phantom init")
+    for recipe_path in sorted((path / "recipes").glob("*.yaml")):
+        register_stage(path, load_recipe(recipe_path))
     return remote_path
 
 
@@ -189,6 +170,20 @@ def register_stage(root: Path, recipe: Recipe) -> bool:
     return True
 
 
+def check_stage(root: Path, recipe: Recipe, path: Path) -> None:
+    """Refuse a recipe of ``recipes/`` whose DVC stage is missing or out of date.
+
+    Recipes outside ``recipes/`` (checked before they are added) have no stage to check.
+    Raises :class:`RecipeError` naming the file and the command that fixes it.
+    """
+    if Path(path).resolve().parent != (root / "recipes"):
+        return
+    if registered_datasets(root).get(recipe.name) != {"seed": stage_dependency(recipe)}:
+        raise RecipeError(
+            f"{path}: has no up-to-date DVC stage in params.yaml; run 'phantom init' to register it"
+        )
+
+
 def _write_params(root: Path, datasets: dict[str, dict[str, str]]) -> None:
     path = root / PARAMS_FILE
     params = (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
@@ -196,34 +191,34 @@ def _write_params(root: Path, datasets: dict[str, dict[str, str]]) -> None:
     atomic_write_text(path, yaml.safe_dump(params, sort_keys=False))
 
 
-# --- released versions -------------------------------------------------------------------
+# --- releasing ---------------------------------------------------------------------------
 
 
-def released_versions(root: Path | str) -> list[Version]:
-    """Every ``name@version`` tag of the registry at ``root``, with its content hash."""
-    out = git(
-        Path(root),
-        "for-each-ref",
-        "--format=%(refname:short)%00%(objectname)%00%(*objectname)%00%(contents)%00%00",
-        "refs/tags",
-    )
-    versions: list[Version] = []
-    for record in out.split("\0\0\n"):
-        fields = record.split("\0")
-        if len(fields) < 4 or "@" not in fields[0]:
-            continue
-        tag, obj, peeled, message = fields[:4]
-        name, _, version = tag.partition("@")
-        content = next(
-            (
-                line.removeprefix(TAG_CONTENT_PREFIX).strip()
-                for line in message.splitlines()
-                if line.startswith(TAG_CONTENT_PREFIX)
-            ),
-            "",
+def release(root: Path, recipe: Recipe) -> Version:
+    """Tag ``name@<recipe version>`` and push its data; refuses what is not reproducible.
+
+    Returns the released :class:`Version` (the existing one when the same content was
+    already released). Raises :class:`ReleaseError` with the reason otherwise, and
+    :class:`IntegrityError` when ``data/<name>`` does not match its manifest.
+    """
+    name = recipe.name
+    check_releasable(root, name)
+    manifest = verify_folder(root / "data" / name)
+    if manifest["version"] != recipe.version:
+        raise ReleaseError(
+            f"data/{name} holds version {manifest['version']} but the recipe says "
+            f"{recipe.version}; run 'dvc repro' and commit dvc.lock"
         )
-        versions.append(Version(name, version, content, rev=peeled or obj))
-    return versions
+    existing = [v for v in released_versions(root, name) if v.version == recipe.version]
+    if existing:
+        if existing[0].content_hash == manifest["content_hash"]:
+            return existing[0]
+        raise ReleaseError(
+            f"{recipe.spec} is already released with other content "
+            f"({existing[0].content_hash[:19]}); bump version in recipes/{name}.yaml"
+        )
+    push_data(root, name)
+    return tag_release(root, name, recipe.version, manifest["content_hash"])
 
 
 def check_releasable(root: Path, name: str) -> None:
@@ -279,8 +274,7 @@ def push_data(root: Path, name: str) -> None:
 def tag_release(root: Path, name: str, version: str, content_hash: str) -> Version:
     """Create the annotated tag ``name@version`` whose message records the content hash."""
     tag = f"{name}@{version}"
-    message = f"phantom release {tag}\n\n{TAG_CONTENT_PREFIX}{content_hash}\n"
-    git(root, "tag", "-a", tag, "-m", message)
+    git(root, "tag", "-a", tag, "-m", release_message(tag, content_hash))
     rev = git(root, "rev-list", "-n", "1", tag).strip()
     return Version(name, version, content_hash, rev=rev)
 
@@ -298,35 +292,31 @@ def fetch_verified(repo: str, version: Version) -> Path:
 
 
 def fetch_version_files(repo: str, version: Version, dest: Path) -> None:
-    """Copy ``data/<name>/`` as of the version's tag into ``dest`` (which must not exist).
+    """Copy ``data/<name>/`` as of the version's tag into ``dest``.
 
     DVC reads it from the repo's cache when it is there, else from its remote. ``repo`` is a
-    registry path or a git URL. The copy lands in a temporary sibling first and is renamed
-    into place, so ``dest`` is either complete or absent.
+    registry path or a git URL. The copy is staged beside ``dest`` and swapped in
+    (:func:`~registry.folders.staged_folder`), so ``dest`` is either complete or absent.
     """
     from dvc.api import DVCFileSystem
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
+    source = f"data/{version.name}"
     try:
-        fs = DVCFileSystem(repo, rev=version.rev or version.tag)
-        source = f"data/{version.name}"
-        paths = fs.find(source)
-        if not paths:
-            raise RegistryError(
-                f"{version.tag} has no data in {repo}'s DVC cache or remote; "
-                f"run 'dvc push' where it was released"
-            )
-        for path in paths:
-            target = staging / os.path.relpath(path, source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fs.get_file(path, os.fspath(target))
-        os.replace(staging, dest)
+        with staged_folder(dest) as staging:
+            fs = DVCFileSystem(repo, rev=version.rev or version.tag)
+            paths = fs.find(source)
+            if not paths:
+                raise RegistryError(
+                    f"{version.tag} has no data in {repo}'s DVC cache or remote; "
+                    f"run 'dvc push' where it was released"
+                )
+            for path in paths:
+                target = staging / os.path.relpath(path, source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fs.get_file(path, os.fspath(target))
     except RegistryError:
-        shutil.rmtree(staging, ignore_errors=True)
         raise
     except Exception as exc:  # DVC's errors have no common base: translate them all here
-        shutil.rmtree(staging, ignore_errors=True)
-        if os.path.isdir(dest):  # a concurrent fetch finished first
+        if dest.is_dir():  # a concurrent fetch finished first
             return
         raise RegistryError(f"cannot read data of {version.tag} from {repo}: {exc}") from exc

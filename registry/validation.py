@@ -18,7 +18,7 @@ from registry.errors import RecipeError, SeedError
 from registry.recipes import Recipe, load_recipe
 
 if TYPE_CHECKING:
-    from registry.context import VersionSource
+    from registry._types import RegistryLike
 
 
 @contextmanager
@@ -32,19 +32,7 @@ def naming_recipe_file(path: Path) -> Iterator[None]:
         raise type(exc)(f"{path}: {exc}") from exc
 
 
-def check_seed_columns(recipe: Recipe, columns: list[str]) -> None:
-    """The target and every column the generator section names must exist in the seed."""
-    expected = ", ".join(map(str, columns))
-    if recipe.target is not None and recipe.target not in columns:
-        raise RecipeError(
-            f"target: column {recipe.target!r} is not in the seed; expected one of {expected}"
-        )
-    for where, column in recipe.generator.named_columns():
-        if column not in columns:
-            raise RecipeError(f"{where}: {column!r} is not in the seed; expected one of {expected}")
-
-
-def validate_recipe(path: Path, *, registry: VersionSource) -> Recipe:
+def validate_recipe(path: Path, *, registry: RegistryLike) -> Recipe:
     """Load ``path`` and check what the model cannot: the seed, and the generator's own checks.
 
     Returns the recipe; raises :class:`RecipeError` or :class:`SeedError` naming the file.

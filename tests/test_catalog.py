@@ -16,6 +16,7 @@ import registry
 from registry import Registry, catalog
 from registry.catalog import Catalog, lock_entry, parse_tag, quoted_identifiers
 from registry.errors import CatalogError, DatasetNotFound
+from registry.tags import TagRef
 from tests.conftest import BIN, SAMPLER_RECIPE, build_and_commit, run
 
 # --- a registry with three real releases, built once per test session --------------------------
@@ -270,17 +271,17 @@ def test_refresh_reads_only_new_or_moved_tags_and_drops_deleted_ones(
     for version in ("1.0.0", "1.1.0", "1.2.0"):
         tag_synthetic(repo, "a", version)
     read: list[list[str]] = []
-    original = catalog.read_tag_records
+    original = catalog.cache.read_tag_records
 
-    def spy(git_dir: Path, refs: list[catalog.TagRef]) -> list[dict[str, Any]]:
+    def spy(git_dir: Path, refs: list[TagRef]) -> list[dict[str, Any]]:
         read.append([ref.tag for ref in refs])
         return original(git_dir, refs)
 
-    monkeypatch.setattr(catalog, "read_tag_records", spy)
+    monkeypatch.setattr(catalog.cache, "read_tag_records", spy)
     cache = tmp_path / "catalog.duckdb"
     assert Catalog(cache).refresh(repo) == catalog.RefreshResult(added=3)
     assert not Catalog(cache).refresh(repo).changed
-    catalog._STATES.clear()  # a new process: compares with the cache file, reads no tag
+    catalog.cache.forget()  # a new process: compares with the cache file, reads no tag
     assert not Catalog(cache).refresh(repo).changed
     tag_synthetic(repo, "a", "1.3.0")
     run(repo, "git", "tag", "-d", "a@1.0.0")
@@ -318,7 +319,7 @@ def test_deleting_the_cache_loses_nothing(tmp_path: Path):
     Catalog(cache).refresh(repo)
     before = {name: table.to_pylist() for name, table in Catalog(cache).tables().items()}
     cache.unlink()
-    catalog._STATES.clear()
+    catalog.cache.forget()
     assert Catalog(cache).refresh(repo) == catalog.RefreshResult(added=2)
     after = {name: table.to_pylist() for name, table in Catalog(cache).tables().items()}
     assert after == before
@@ -355,7 +356,7 @@ def test_lock_entry_reads_the_data_out_of_its_stage_only():
 
 
 def test_parse_tag_survives_missing_files():
-    ref = catalog.TagRef("a@1.0.0", "a", "1.0.0", "1" * 40, "2" * 40, None, "")
+    ref = TagRef("a@1.0.0", "a", "1.0.0", "1" * 40, "2" * 40, None, "")
     record = parse_tag(ref, recipe=None, card=b"no front matter", quality=b"{bad", lock=None)
     assert record["versions"]["rows"] is None and record["columns"] == []
 

@@ -22,9 +22,7 @@ def init(
     from registry.core import Registry
 
     registry = Registry.init(path, remote=remote)
-    from registry.store import configured_remote
-
-    typer.echo(f"registry ready at {registry.root} (DVC remote {configured_remote(registry.root)})")
+    typer.echo(f"registry ready at {registry.root} (DVC remote {registry.remote()})")
 
 
 @app.command()

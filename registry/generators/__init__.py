@@ -1,19 +1,13 @@
-"""The generator table: a recipe's ``kind`` names a lazily imported class.
+"""Generators: the protocol (:mod:`._base`), the built-in kinds, and how to build one.
 
-Built-ins register here exactly as an extension would: another package adds a kind with an
-entry point in the ``phantom.generators`` group (``mykind = "mypackage.module:MyGenerator"``)
-and gets everything a built-in gets: its recipe section validated by its ``Config``, ``phantom
-validate``, ``materialize``, scores, card and ``phantom schema``. Nothing imports SDV or torch
-until a generator of that kind fits.
+The table from a recipe's ``kind`` to its class is :mod:`registry.kinds` (built-ins and
+``phantom.generators`` entry points alike); it is re-exported here for convenience.
 """
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
 from typing import Any
 
-from registry.errors import GeneratorError, RecipeError
 from registry.generators._base import (
     MODEL_FOLDER,
     BaseGenerator,
@@ -23,49 +17,7 @@ from registry.generators._base import (
     batch_seed,
     batches,
 )
-
-ENTRY_POINT_GROUP = "phantom.generators"
-
-# kind -> "module:Class"
-GENERATORS: dict[str, str] = {
-    "sdv": "registry.generators.tabular:SdvGenerator",
-    "sampler": "registry.generators.samplers:ColumnSampler",
-    "diffusion": "registry.generators.diffusion:DiffusionGenerator",
-}
-
-
-@cache
-def _plugins() -> dict[str, Any]:
-    """Kinds other installed packages register (entry points), read once per process."""
-    from importlib.metadata import entry_points
-
-    return {
-        ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in GENERATORS
-    }
-
-
-def known_kinds() -> list[str]:
-    """Every kind a recipe may name: the built-ins and the installed plugins."""
-    return sorted({*GENERATORS, *_plugins()})
-
-
-def generator_class(kind: str) -> type[Generator]:
-    """The class registered for ``kind``; raises :class:`RecipeError` if none is."""
-    if kind in GENERATORS:
-        module_name, _, class_name = GENERATORS[kind].partition(":")
-        return getattr(importlib.import_module(module_name), class_name)
-    plugin = _plugins().get(kind)
-    if plugin is None:
-        raise RecipeError(
-            f"generator.kind: no generator of kind {kind!r}; expected one of "
-            f"{', '.join(known_kinds())}"
-        )
-    try:
-        return plugin.load()
-    except Exception as exc:  # a broken plugin: say which, once
-        raise GeneratorError(
-            f"generator kind {kind!r} (entry point {plugin.value}) failed to load: {exc}"
-        ) from exc
+from registry.kinds import ENTRY_POINT_GROUP, GENERATORS, generator_class, known_kinds
 
 
 def make_generator(

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_chec
 import numpy as np
 import pandas as pd
 
+from registry._types import Progress
 from registry.errors import GeneratorError
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 Modality = Literal["table", "images", "text"]
 MODEL_FOLDER = "model"  # inside data/<name>/: what a generator saves beside the data
 DEFAULT_BATCH_ROWS = 100_000
-Progress = Callable[[str], None]
 
 
 def _local_path(path: str) -> Path:
