@@ -43,7 +43,7 @@ async def test_datasets_screen_lists_name_newest_rows_score_generator(tui_regist
         table = app.screen.query_one(DatasetTable)
         assert column_values(table) == ["txns", "wine-child", "wine-synth"]
         txns = [str(cell) for cell in table.get_row("txns")]
-        assert txns[:6] == ["txns", "1.1.0", "400", "97.9", "sampler", "2"]
+        assert txns[:6] == ["txns", "1.1.0", "400", "98.0", "sampler", "2"]
         wine = [str(cell) for cell in table.get_row("wine-synth")]
         assert wine[:6] == ["wine-synth", "1.1.0", "1,000", "83.0", "sdv/gaussian_copula", "2"]
         assert app.screen.sub_title == "registry · 3 datasets"
