@@ -177,6 +177,7 @@ class _State:
     fetched: dict[tuple[str, str], tuple[str, str]]
     released: list[Version]
     datasets: list[dict[str, Any]]
+    latest: dict[str, dict[str, Any]] = field(default_factory=dict)
     tables: dict[str, pa.Table] | None = None
     sandboxes: dict[frozenset[str], _Sandbox] = field(default_factory=dict)
 
@@ -242,6 +243,11 @@ class Catalog:
         """The ``datasets`` table as dicts, by name."""
         with _LOCK:
             return [dict(row) for row in self._ensure_state().datasets]
+
+    def latest_versions(self) -> dict[str, dict[str, Any]]:
+        """The ``versions`` row of each dataset's newest release, by name (no Arrow needed)."""
+        with _LOCK:
+            return {name: dict(row) for name, row in self._ensure_state().latest.items()}
 
     def tables(self) -> dict[str, pa.Table]:
         """The public tables as Arrow tables."""
@@ -525,7 +531,14 @@ def _load_state(con: duckdb.DuckDBPyConnection) -> _State:
         },
         released=_released(con),
         datasets=_dicts(con.execute("SELECT * FROM datasets ORDER BY name")),
+        latest={row["name"]: row for row in _dicts(con.execute(_LATEST))},
     )
+
+
+_LATEST = (
+    "SELECT name, version, tag, rows, quality_overall, generation_depth, created "
+    "FROM versions WHERE is_latest"
+)
 
 
 def query_source(source: Any, query: str) -> duckdb.DuckDBPyRelation:
