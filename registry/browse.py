@@ -115,14 +115,7 @@ _VERSION_FIELDS = [
 def dataset_rows(registry: RegistryLike) -> list[DatasetRow]:
     """Every dataset with a recipe or a release, by name; one refresh of the catalog."""
     catalog = registry.catalog()
-    latest = {
-        row["name"]: row
-        for row in _table_rows(
-            catalog.tables()["versions"],
-            ["name", "rows", "quality_overall", "generation_depth", "is_latest"],
-            is_latest=True,
-        )
-    }
+    latest = catalog.latest_versions()  # not tables(): pyarrow would cost the first screen
     found = []
     for row in catalog.datasets():
         newest = latest.get(row["name"]) if row["latest"] else None

@@ -346,7 +346,7 @@ class FakerColumn(_Column):
 
 
 class ExpressionColumn(_Column):
-    """A column computed by a DuckDB SQL expression over the columns declared before it."""
+    """A column computed row by row by a DuckDB SQL expression over the columns before it."""
 
     type: Literal["expression"]
     sql: str = Field(min_length=1)

@@ -187,6 +187,19 @@ def test_catalog_versions_hold_git_facts_scores_and_dvc_address(released_registr
     assert found["created"].is_monotonic_increasing
 
 
+def test_catalog_latest_versions_give_each_datasets_newest_release(released_registry: Path):
+    root = released_registry
+    with Catalog() as cat:
+        cat.refresh(root, workspace=root)
+        latest = cat.latest_versions()
+        newest = cat.query("SELECT * FROM versions WHERE version = '2.0.0'").df()
+    assert list(latest) == ["txns"]
+    assert latest["txns"]["tag"] == "txns@2.0.0"
+    assert latest["txns"]["rows"] == 400
+    assert latest["txns"]["quality_overall"] == newest["quality_overall"].item()
+    assert latest["txns"]["generation_depth"] == 0
+
+
 @pytest.mark.slow
 def test_catalog_columns_splits_and_datasets_come_from_committed_files(released_registry: Path):
     root = released_registry

@@ -46,7 +46,7 @@ COLUMNS: list[dict[str, Any]] = [
         "type": "expression",
         "sql": "CASE WHEN amount > 900 AND hour < 5 THEN 1 ELSE 0 END",
     },
-    {"name": "ratio", "type": "expression", "sql": "amount / avg(amount) OVER ()"},
+    {"name": "ratio", "type": "expression", "sql": "amount / (1 + n_items)"},
     {"name": "label", "type": "expression", "sql": "merchant || '-' || CAST(n_items AS VARCHAR)"},
     {"name": "fraction", "type": "uniform", "low": -2.5, "high": 4.0},
     {"name": "level", "type": "gaussian", "mean": 3, "std": 1.5, "dtype": "int"},

@@ -100,6 +100,11 @@ class Catalog:
         with cache.LOCK:
             return [dict(row) for row in self._ensure_state().datasets]
 
+    def latest_versions(self) -> dict[str, dict[str, Any]]:
+        """The ``versions`` row of each dataset's newest release, by name (no Arrow needed)."""
+        with cache.LOCK:
+            return {name: dict(row) for name, row in self._ensure_state().latest.items()}
+
     def tables(self) -> dict[str, pa.Table]:
         """The public tables as Arrow tables."""
         with cache.LOCK:

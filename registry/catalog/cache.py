@@ -106,9 +106,16 @@ class State:
     fetched: dict[tuple[str, str], tuple[str, str]]
     released: list[Version]
     datasets: list[dict[str, Any]]
+    latest: dict[str, dict[str, Any]] = field(default_factory=dict)  # newest release by name
     tables: dict[str, pa.Table] | None = None
     sandboxes: dict[frozenset[str], Sandbox] = field(default_factory=dict)
 
+
+#: The ``versions`` columns of each dataset's newest release that a first screen lists.
+LATEST = (
+    "SELECT name, version, tag, rows, quality_overall, generation_depth, created "
+    "FROM versions WHERE is_latest"
+)
 
 #: States of file catalogs by path, shared by the Catalog objects of one process.
 STATES: dict[str, State] = {}
@@ -197,6 +204,7 @@ def load_state(con: duckdb.DuckDBPyConnection) -> State:
         },
         released=released(con),
         datasets=dicts(con.execute("SELECT * FROM datasets ORDER BY name")),
+        latest={row["name"]: row for row in dicts(con.execute(LATEST))},
     )
 
 

@@ -69,10 +69,6 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-#: The hidden column that carries each row's position into DuckDB, so that expression results
-#: come back in row order even when a window function sorts. Its name cannot be a declared
-#: column's (those match ``[A-Za-z_][A-Za-z0-9_]*``).
-ROW_COLUMN = "#row"
 SQL_PROBE_ROWS = 64  # rows `phantom validate` samples to run every expression once
 
 
@@ -130,7 +126,7 @@ class ColumnSampler(BaseGenerator):
                     if con is None:
                         from registry._duckdb import sandboxed_connection
 
-                        # One thread: window aggregates then sum in the same order every run.
+                        # One thread: DuckDB's results then come back in row order.
                         con = sandboxed_connection(threads=1)
                     data[column.name] = evaluate_expression(
                         con, column, data, rows=rows, path=path, declared=declared
@@ -661,52 +657,110 @@ def evaluate_expression(
 ) -> Any:
     """Evaluate ``column.sql`` over the earlier columns, one value per row, in row order.
 
-    The SQL must be one expression (no ``FROM``, ``WHERE``, alias or second column); it may use
-    window functions over the whole column (``amount / avg(amount) OVER ()``) and scalar
-    subqueries over the table ``frame``. Functions whose result changes between runs
-    (``random()``, ``uuid()``, ``now()``, ``nextval()``...) are refused rather than seeded: a
-    column that needs noise should sample it in a typed column and use that. It runs on a
-    sandboxed, single-threaded connection (no files, network or extensions).
+    The SQL must be one row-wise expression: each value is computed from the earlier columns
+    of the same row only, so a column comes out the same whether its rows are sampled at once
+    or in batches. Refused, with a :class:`RecipeError` naming the column, before anything
+    runs: a query (``FROM``, ``WHERE``, alias or second column), a column that is not declared
+    before this one, a subquery, a table function (``range()``, ``unnest()``), an aggregate
+    (``avg(amount)``), a window (``... OVER ()``), and a function whose result changes between
+    runs (``random()``, ``uuid()``, ``now()``, ``nextval()``...): a column that needs noise
+    should sample it in a typed column and use that. Built-in macros are checked through
+    their definitions. It runs on a sandboxed connection (no files, network or extensions).
     """
     import duckdb
 
     where = f"{path}.sql"
     sql = column.sql.strip().rstrip(";").strip()
-    _check_expression(con, sql, where, list(data))
+    earlier = list(data)
+    _check_expression(con, sql, where, earlier, declared=declared, name=column.name)
 
-    frame = pd.DataFrame({**data, ROW_COLUMN: np.arange(rows, dtype=np.int64)}, copy=False)
-    con.register("frame", frame)
+    # A first column has no earlier ones to read: it runs over ``range(rows)`` instead, whose
+    # one column the check above keeps the SQL from naming.
+    source = "frame" if earlier else f"range({int(rows)})"
+    if earlier:
+        con.register("frame", pd.DataFrame(dict(data), index=pd.RangeIndex(rows), copy=False))
     try:
-        relation = con.sql(_select(sql, column.name))
+        relation = con.sql(_select(sql, column.name, source=source))
         if len(relation.columns) != 1:
             raise RecipeError(
                 f"{where}: returns {len(relation.columns)} columns; write one expression"
             )
         if str(relation.types[0]) == "UUID":  # keep uuids as text, like uuid columns
-            relation = con.sql(_select(sql, column.name, cast="VARCHAR"))
+            relation = con.sql(_select(sql, column.name, source=source, cast="VARCHAR"))
         result = relation.df()
     except duckdb.Error as exc:
-        message = _duckdb_message(exc, list(data), declared, column.name)
+        message = _duckdb_message(exc, earlier, declared, column.name)
         raise RecipeError(f"{where}: {message}") from exc
     finally:
-        con.unregister("frame")
+        if earlier:
+            con.unregister("frame")
     if len(result) != rows:  # pragma: no cover - the checks above leave one value a row
-        raise RecipeError(f"{where}: returned {len(result)} rows for {rows}; write one expression")
+        raise _not_row_wise(where, f"returned {len(result)} rows for {rows}", earlier)
     return result.iloc[:, 0].reset_index(drop=True)
 
 
-def _select(sql: str, name: str, *, cast: str | None = None) -> str:
-    # The expression sits on lines of its own, so a trailing ``--`` comment ends there.
+def _select(sql: str, name: str, *, source: str, cast: str | None = None) -> str:
+    # The expression sits on lines of its own, so a trailing ``--`` comment ends there. A
+    # projection of one scan keeps the frame's row order (DuckDB preserves insertion order).
     value = f"(\n{sql}\n)"
     if cast is not None:
         value = f"CAST({value} AS {cast})"
-    return f'SELECT {value} AS "{name}" FROM frame ORDER BY "{ROW_COLUMN}"'
+    return f'SELECT {value} AS "{name}" FROM {source}'
 
 
 def _check_expression(
-    con: duckdb.DuckDBPyConnection, sql: str, where: str, earlier: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    where: str,
+    earlier: Sequence[str],
+    *,
+    declared: Sequence[str] = (),
+    name: str = "",
 ) -> None:
-    """Refuse SQL that is not one deterministic expression, using DuckDB's own parser."""
+    """Refuse SQL that is not one row-wise, deterministic expression, using DuckDB's parser."""
+    expression = _parse_expression(con, sql, where)
+    functions = _function_catalog(con)
+    lambda_parameters = {
+        str(ref).lower()
+        for node in _walk(expression)
+        if node.get("class") == "LAMBDA"
+        for item in _walk(node.get("lhs"))
+        if item.get("class") == "COLUMN_REF"
+        for ref in item.get("column_names", [])[:1]
+    }
+    columns = {column.lower() for column in earlier}
+    # Unknown columns first: a typo is the likeliest mistake, and the names that do exist are
+    # the most useful answer.
+    for node in _walk(expression):
+        if node.get("class") == "SUBQUERY":  # its columns are those of the tables it reads
+            raise _not_row_wise(where, "a subquery", earlier)
+        if node.get("class") == "STAR":
+            available = ", ".join(earlier) if earlier else "none (this is the first column)"
+            raise RecipeError(
+                f"{where}: name the columns instead of * or COLUMNS(...); expected one of "
+                f"{available}"
+            )
+        refs = node.get("column_names") if node.get("class") == "COLUMN_REF" else None
+        if not isinstance(refs, list) or len(refs) != 1:
+            continue  # ``struct.field`` and ``frame.column`` are left to DuckDB's binder
+        ref = str(refs[0])
+        if ref.lower() in columns | lambda_parameters | _CLOCK_KEYWORDS:
+            continue
+        raise RecipeError(f"{where}: {_unknown_column_message(ref, earlier, declared, name)}")
+    for node, shown in _expanded(con, expression, functions):
+        refusal = _refusal(node, shown, functions, columns)
+        if refusal is not None:
+            what, rowwise = refusal
+            if rowwise:
+                raise _not_row_wise(where, what, earlier)
+            raise RecipeError(
+                f"{where}: {what} gives different values on every build; draw the randomness "
+                "in a typed column (uniform, bernoulli...) and use that column instead"
+            )
+
+
+def _parse_expression(con: duckdb.DuckDBPyConnection, sql: str, where: str) -> dict[str, Any]:
+    """DuckDB's parse tree of ``SELECT <sql>``'s one expression; refuses anything else."""
     rows = con.execute("SELECT json_serialize_sql(?)", [f"SELECT {sql}"]).fetchall()
     tree = json.loads(rows[0][0]) if rows else {"error": True}
     if tree.get("error"):
@@ -740,23 +794,65 @@ def _check_expression(
         raise RecipeError(
             f"{where}: drop the alias {select_list[0]['alias']!r}; the column is named by name"
         )
-    volatile = _volatile_functions(con) | _CLOCK_KEYWORDS
-    columns = {name.lower() for name in earlier}
-    for item in _walk(select_list[0]):
-        call = item.get("function_name")
-        name = f"{call}()" if isinstance(call, str) else None
-        refs = item.get("column_names") if item.get("class") == "COLUMN_REF" else None
-        if isinstance(refs, list) and len(refs) == 1 and str(refs[0]).lower() not in columns:
-            call = name = str(refs[0])  # current_date and friends parse as column references
-        if isinstance(call, str) and call.lower() in volatile:
-            raise RecipeError(
-                f"{where}: {name} gives different values on every build; draw the randomness "
-                "in a typed column (uniform, bernoulli...) and use that column instead"
-            )
-        if item.get("sample"):
-            raise RecipeError(
-                f"{where}: USING SAMPLE gives different rows on every build; remove it"
-            )
+    return select_list[0]
+
+
+def _refusal(
+    node: dict[str, Any], shown: str | None, functions: _Functions, columns: set[str]
+) -> tuple[str, bool] | None:
+    """What is wrong with one parse-tree node, and whether it is a row-wise problem.
+
+    ``shown`` names the function the recipe wrote when ``node`` comes from inside a built-in
+    macro's definition (``weighted_avg()`` hides ``sum()``).
+    """
+    kind = node.get("class")
+    if kind == "SUBQUERY" or node.get("type") == "SELECT_NODE":
+        return f"{shown + ' holds a subquery' if shown else 'a subquery'}", True
+    table = node.get("function") if node.get("type") == "TABLE_FUNCTION" else None
+    call = node.get("function_name")
+    if isinstance(table, dict):
+        call, kind = table.get("function_name"), "TABLE"
+    if not isinstance(call, str):
+        if kind == "COLUMN_REF":  # current_date and friends parse as column references
+            refs = node.get("column_names") or []
+            keyword = str(refs[0]).lower() if len(refs) == 1 else ""
+            if keyword in _CLOCK_KEYWORDS and keyword not in columns:
+                return shown or keyword, False
+        return None
+    lower = call.lower()
+    label = shown or ("count(*)" if lower == "count_star" else f"{call}()")
+    if kind == "WINDOW":
+        return f"{label if shown else label + ' OVER (...)'} is a window function", True
+    if kind == "TABLE" or (lower in functions.table and lower not in functions.scalar):
+        return f"{label} is a table function", True
+    if lower in functions.aggregate and lower not in functions.scalar:
+        return f"{label} is an aggregate", True
+    if lower in functions.window:
+        return f"{label} is a window function", True
+    if lower in functions.volatile:
+        return label, False
+    return None
+
+
+def _not_row_wise(where: str, what: str, earlier: Sequence[str]) -> RecipeError:
+    available = ", ".join(earlier) if earlier else "none, this is the first column"
+    return RecipeError(
+        f"{where}: {what}, which a row-wise expression cannot use (rows are sampled in "
+        f"batches); expected SQL over the earlier columns of the same row ({available})"
+    )
+
+
+def _unknown_column_message(
+    wanted: str, earlier: Sequence[str], declared: Sequence[str], name: str
+) -> str:
+    available = ", ".join(earlier) if earlier else "none (this is the first column)"
+    message = f'Referenced column "{wanted}" not found; expected one of {available}'
+    later = [d for d in declared if d.lower() == wanted.lower() and d not in earlier]
+    if later and later[0].lower() == name.lower():
+        message += "; an expression cannot use its own column"
+    elif later:
+        message += f"; {later[0]!r} is declared after this column, so move it up"
+    return message
 
 
 def _walk(value: Any) -> Iterator[dict[str, Any]]:
@@ -769,19 +865,79 @@ def _walk(value: Any) -> Iterator[dict[str, Any]]:
             yield from _walk(item)
 
 
+def _expanded(
+    con: duckdb.DuckDBPyConnection, expression: dict[str, Any], functions: _Functions
+) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """Every node of ``expression`` and of the built-in macros it calls, transitively.
+
+    Yields ``(node, shown)``: ``shown`` is ``"macro()"`` for nodes inside a macro the recipe
+    called, so a refusal names what the recipe wrote.
+    """
+    seen: set[str] = set()
+    pending: list[tuple[Any, str | None]] = [(expression, None)]
+    while pending:
+        tree, shown = pending.pop()
+        for node in _walk(tree):
+            yield node, shown
+            call = node.get("function_name")
+            lower = call.lower() if isinstance(call, str) else ""
+            if lower in functions.macros and lower not in seen:
+                seen.add(lower)
+                for definition in functions.macros[lower]:
+                    pending.append((_macro_tree(con, definition), shown or f"{call}()"))
+
+
+def _macro_tree(con: duckdb.DuckDBPyConnection, definition: str) -> Any:
+    rows = con.execute("SELECT json_serialize_sql(?)", [f"SELECT {definition}"]).fetchall()
+    tree = json.loads(rows[0][0]) if rows else {}
+    return [s.get("node", {}).get("select_list", []) for s in tree.get("statements", [])]
+
+
+class _Functions:
+    """DuckDB's function catalog, by lower-case name: what may run row by row and what not."""
+
+    def __init__(self, rows: Sequence[tuple[str, str, str | None, str | None]]) -> None:
+        kinds: dict[str, set[str]] = {}
+        stabilities: dict[str, set[str]] = {}
+        self.macros: dict[str, list[str]] = {}
+        for name, kind, stability, definition in rows:
+            kinds.setdefault(name, set()).add(kind)
+            if stability is not None:
+                stabilities.setdefault(name, set()).add(stability)
+            if kind == "macro" and definition:
+                self.macros.setdefault(name, []).append(definition)
+
+        def having(*wanted: str) -> frozenset[str]:
+            return frozenset(n for n, k in kinds.items() if k & set(wanted))
+
+        self.scalar = having("scalar", "macro")
+        self.aggregate = having("aggregate")
+        self.window = having("window")
+        self.table = having("table", "table_macro")
+        # Volatile when no overload is CONSISTENT: an operator such as ``+`` stays usable even
+        # if an extension adds a time-zone dependent overload of it.
+        unsettled = frozenset(n for n, s in stabilities.items() if "CONSISTENT" not in s)
+        self.volatile = (unsettled | _ALWAYS_VOLATILE | _CLOCK_KEYWORDS) - _SETTLED
+
+
+def _function_catalog(con: duckdb.DuckDBPyConnection) -> _Functions:
+    """The catalog of built-in functions, read once per process (it is the same every time)."""
+    global _FUNCTIONS
+    if _FUNCTIONS is None:
+        rows = con.execute(
+            "SELECT DISTINCT lower(function_name), function_type, stability, macro_definition "
+            "FROM duckdb_functions() WHERE internal"
+        ).fetchall()
+        _FUNCTIONS = _Functions(rows)
+    return _FUNCTIONS
+
+
 def _volatile_functions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
     """Functions whose result is not fixed by their arguments (random(), now(), nextval()...)."""
-    global _VOLATILE
-    if _VOLATILE is None:
-        rows = con.execute(
-            "SELECT DISTINCT lower(function_name) FROM duckdb_functions() "
-            "WHERE stability IS NOT NULL AND stability <> 'CONSISTENT'"
-        ).fetchall()
-        _VOLATILE = (frozenset(name for (name,) in rows) | _ALWAYS_VOLATILE) - _SETTLED
-    return _VOLATILE
+    return _function_catalog(con).volatile
 
 
-_VOLATILE: frozenset[str] | None = None
+_FUNCTIONS: _Functions | None = None
 _CLOCK_KEYWORDS = frozenset(
     {"current_date", "current_time", "current_timestamp", "localtime", "localtimestamp"}
 )
@@ -810,20 +966,7 @@ def _duckdb_message(exc: Exception, earlier: list[str], declared: Sequence[str],
     first = text.splitlines()[0] if text else type(exc).__name__
     missing = _MISSING_COLUMN.search(first)
     if missing:
-        wanted = missing.group(1)
-        available = ", ".join(earlier) if earlier else "none (this is the first column)"
-        message = f'Referenced column "{wanted}" not found; expected one of {available}'
-        later = [d for d in declared if d.lower() == wanted.lower() and d not in earlier]
-        if later and later[0].lower() == name.lower():
-            message += "; an expression cannot use its own column"
-        elif later:
-            message += f"; {later[0]!r} is declared after this column, so move it up"
-        return message
+        return _unknown_column_message(missing.group(1), earlier, declared, name)
     if _OWN_COLUMN.search(first):
         return f'Referenced column "{name}" is this column; an expression cannot use its own column'
-    if f'"{ROW_COLUMN}"' in first and "GROUP BY" in first:
-        return (
-            "an aggregate gives one value for the whole column; use it as a window to repeat "
-            "it on every row, e.g. avg(amount) OVER ()"
-        )
     return first

@@ -130,8 +130,8 @@ def score_conformance(
 ) -> ConformanceScores:
     """Score how well ``frame`` follows the columns ``config`` declares.
 
-    ``frame`` is the sampled data in row order (all splits, as sampled: window expressions
-    such as ``avg(x) OVER ()`` see the whole column). A declared column missing from the frame
+    ``frame`` is the sampled data (all splits; expressions are row-wise, so the order of rows
+    does not change their values). A declared column missing from the frame
     scores 0, as does every column of an empty frame. Returns :class:`ConformanceScores`
     (``score`` is the mean of the column scores; ``worst_columns`` the ``worst`` lowest, in
     ascending order); raises nothing on odd data.
@@ -534,7 +534,7 @@ def _score_expressions(
     from registry._duckdb import sandboxed_connection
 
     names = [column.name for column in declared]
-    con = sandboxed_connection(threads=1)  # one thread: window sums in the build's order
+    con = sandboxed_connection(threads=1)  # as the sampler's
     try:
         return {
             column.name: _expression_conformance(con, column, index, names, frame)

@@ -92,6 +92,23 @@ BAD_RECIPES = {
     "rows zero": ("rows: 400", "rows: 0", r"rows: Input should be greater than 0"),
     "unknown column": ("amount > 90", "amnt > 90", r"generator\.columns\[4\] \(is_fraud\)"),
     "broken yaml": ("splits: {", "splits: [", r"txns\.yaml: line \d+"),
+    "unknown column in sql": (
+        "CASE WHEN amount > 90",
+        "nope_col * 2 + CASE WHEN amount > 90",
+        r'\(is_fraud\)\.sql: Referenced column "nope_col" not found; '
+        r"expected one of id, merchant, amount, hour$",
+    ),
+    "subquery in sql": (
+        "CASE WHEN amount > 90 AND hour < 5 THEN 1 ELSE 0 END",
+        "(SELECT 1 FROM duckdb_settings() LIMIT 1)",
+        r"\(is_fraud\)\.sql: a subquery, which a row-wise expression cannot use",
+    ),
+    "window in sql": (
+        "CASE WHEN amount > 90",
+        "CASE WHEN amount > 2 * avg(amount) OVER ()",
+        r"\(is_fraud\)\.sql: avg\(\) OVER \(\.\.\.\) is a window function, .* "
+        r"\(id, merchant, amount, hour\)$",
+    ),
     "file access": (
         "CASE WHEN amount > 90",
         "CASE WHEN (SELECT count(*) FROM read_csv('/etc/passwd')) > 0 AND amount > 90",
