@@ -83,6 +83,8 @@ class ColumnSampler(BaseGenerator):
         self, config: SamplerGenerator, *, random_seed: int, context: BuildContext | None = None
     ) -> None:
         super().__init__(config, random_seed=random_seed, context=context)
+        self._duckdb: duckdb.DuckDBPyConnection | None = None
+        self._checked: set[str] = set()  # expression columns whose SQL passed the checks
         # Catch what needs no data up front, so a bad recipe fails before any work.
         for index, column in enumerate(config.columns):
             if isinstance(column, UniformColumn) and column.dtype == "int":
@@ -118,26 +120,33 @@ class ColumnSampler(BaseGenerator):
             raise GeneratorError(f"cannot sample {rows} rows; expected rows >= 0")
         data: dict[str, Any] = {}
         declared = [column.name for column in self.config.columns]
-        con: duckdb.DuckDBPyConnection | None = None
-        try:
-            for position, column in enumerate(self.config.columns):
-                path = _path(position, column)
-                if isinstance(column, ExpressionColumn):
-                    if con is None:
-                        from registry._duckdb import sandboxed_connection
-
-                        # One thread: DuckDB's results then come back in row order.
-                        con = sandboxed_connection(threads=1)
-                    data[column.name] = evaluate_expression(
-                        con, column, data, rows=rows, path=path, declared=declared
-                    )
-                else:
-                    rng = _column_rng(self.random_seed, column.name, index)
-                    data[column.name] = _draw(column, rows, rng, path=path)
-        finally:
-            if con is not None:
-                con.close()
+        for position, column in enumerate(self.config.columns):
+            path = _path(position, column)
+            if isinstance(column, ExpressionColumn):
+                data[column.name] = evaluate_expression(
+                    self._connection(),
+                    column,
+                    data,
+                    rows=rows,
+                    path=path,
+                    declared=declared,
+                    check=column.name not in self._checked,
+                )
+                self._checked.add(column.name)
+            else:
+                rng = _column_rng(self.random_seed, column.name, index)
+                data[column.name] = _draw(column, rows, rng, path=path)
         return pd.DataFrame(data, index=pd.RangeIndex(rows))
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """One sandboxed DuckDB connection for every batch of this generator (setting one up
+        costs about as much as evaluating a 100k-row batch). One thread: results come back in
+        row order."""
+        if self._duckdb is None:
+            from registry._duckdb import sandboxed_connection
+
+            self._duckdb = sandboxed_connection(threads=1)
+        return self._duckdb
 
     def library_versions(self) -> dict[str, str]:
         """The versions of numpy (draws), DuckDB (expressions) and Faker (word lists)."""
@@ -654,6 +663,7 @@ def evaluate_expression(
     rows: int,
     path: str,
     declared: Sequence[str],
+    check: bool = True,
 ) -> Any:
     """Evaluate ``column.sql`` over the earlier columns, one value per row, in row order.
 
@@ -666,13 +676,15 @@ def evaluate_expression(
     runs (``random()``, ``uuid()``, ``now()``, ``nextval()``...): a column that needs noise
     should sample it in a typed column and use that. Built-in macros are checked through
     their definitions. It runs on a sandboxed connection (no files, network or extensions).
+    ``check=False`` skips the checks for SQL that already passed them (later batches).
     """
     import duckdb
 
     where = f"{path}.sql"
     sql = column.sql.strip().rstrip(";").strip()
     earlier = list(data)
-    _check_expression(con, sql, where, earlier, declared=declared, name=column.name)
+    if check:
+        _check_expression(con, sql, where, earlier, declared=declared, name=column.name)
 
     # A first column has no earlier ones to read: it runs over ``range(rows)`` instead, whose
     # one column the check above keeps the SQL from naming.
