@@ -42,6 +42,7 @@ from registry.validation import naming_recipe_file
 if TYPE_CHECKING:
     from registry._types import RegistryLike
     from registry.generators import Generator
+    from registry.modalities import Modality
 
 QUALITY = "quality.json"
 CARD = "README.md"
@@ -172,7 +173,7 @@ def materialize(
 
 def write_batches(
     generator: Generator,
-    handler: Any,
+    handler: Modality,
     recipe: Recipe,
     folder: Path,
     say: Progress,

@@ -24,12 +24,50 @@ if TYPE_CHECKING:
     from registry.seeds import SeedData
 
 
-class TableModality:
+class Modality:
+    """What a modality decides. The defaults count nothing over every row; subclasses say how
+    seeds are checked, batches become Arrow, and versions are scored."""
+
+    name: str
+    reads_images: bool = False  # the seed is read as labeled images, not a table
+
+    def validate(self, recipe: Recipe, *, context: BuildContext) -> None:
+        raise NotImplementedError
+
+    def check_seed(self, recipe: Recipe, train: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def arrow_table(
+        self, frame: pd.DataFrame, class_names: list[str] | None, schema: pa.Schema | None = None
+    ) -> pa.Table:
+        raise NotImplementedError
+
+    def exact_counts(self, seed: SeedData | None) -> Any:
+        """What is counted over every row of a build, batch by batch (``add(batch)``)."""
+        return None
+
+    def with_exact_counts(
+        self, report: QualityReport, counter: Any, *, recipe: Recipe
+    ) -> QualityReport:
+        """``report`` with the counts over every row in place of the sample's."""
+        return report
+
+    def score(
+        self,
+        sample: pd.DataFrame,
+        seed: SeedData | None,
+        *,
+        recipe: Recipe,
+        plots_dir: Path | None,
+    ) -> QualityReport:
+        raise NotImplementedError
+
+
+class TableModality(Modality):
     """Rows of typed columns: scored for fidelity, utility and privacy against the seed, or,
     without a seed, for how well each column follows what its recipe declares."""
 
     name = "table"
-    reads_images = False
 
     def validate(self, recipe: Recipe, *, context: BuildContext) -> None:
         """The columns the recipe names must be in its seed (read without loading it all)."""
@@ -61,7 +99,7 @@ class TableModality:
             ) from exc
 
     def exact_counts(self, seed: SeedData | None) -> Any:
-        """What is counted over every row, batch by batch: exact copies of train rows."""
+        """Exact copies of train rows (the privacy gates and the Hub's refusal rely on it)."""
         if seed is None:
             return None
         from registry.quality.privacy import CopyCounter
@@ -71,7 +109,6 @@ class TableModality:
     def with_exact_counts(
         self, report: QualityReport, counter: Any, *, recipe: Recipe
     ) -> QualityReport:
-        """``report`` with the counts over every row in place of the sample's."""
         if counter is None or report.scored_rows is None or report.scored_rows >= report.rows:
             return report
         from registry.quality.report import with_exact_copies
@@ -106,7 +143,7 @@ class TableModality:
         )
 
 
-class ImageModality:
+class ImageModality(Modality):
     """Labeled images (``image`` PNG bytes + ``label``): HF ``Image``/``ClassLabel`` shards,
     scored for label fidelity, Frechet distance, TSTR and memorization."""
 
@@ -141,15 +178,6 @@ class ImageModality:
             raise GeneratorError("an image generator must know its class names before writing")
         return hf_table(frame, class_names)
 
-    def exact_counts(self, seed: SeedData | None) -> None:
-        """Images are scored on every image a build makes (builds stay small): none."""
-        return None
-
-    def with_exact_counts(
-        self, report: QualityReport, counter: Any, *, recipe: Recipe
-    ) -> QualityReport:
-        return report
-
     def score(
         self,
         sample: pd.DataFrame,
@@ -179,14 +207,14 @@ class TextModality(TableModality):
     name = "text"
 
 
-MODALITIES: dict[str, Any] = {
+MODALITIES: dict[str, Modality] = {
     "table": TableModality(),
     "images": ImageModality(),
     "text": TextModality(),
 }
 
 
-def modality(name: str) -> Any:
+def modality(name: str) -> Modality:
     """The handler of a modality; raises :class:`GeneratorError` for an unknown one."""
     try:
         return MODALITIES[name]
@@ -218,4 +246,11 @@ def _parquet_friendly(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["MODALITIES", "ImageModality", "TableModality", "TextModality", "modality"]
+__all__ = [
+    "MODALITIES",
+    "ImageModality",
+    "Modality",
+    "TableModality",
+    "TextModality",
+    "modality",
+]
