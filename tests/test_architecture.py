@@ -42,3 +42,39 @@ def test_import_contract_is_kept(contract: str) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout[result.stdout.find("Broken contracts") :]
+
+
+# --- the generator seam ------------------------------------------------------------------------
+
+GENERATOR_CONFIGS = {"SdvGenerator", "SamplerGenerator", "DiffusionGenerator"}
+
+
+def _isinstance_targets(path: Path) -> set[str]:
+    """Names passed as the class to ``isinstance`` anywhere in ``path``."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance":
+            names |= {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)}
+    return names
+
+
+def test_only_recipes_and_generators_ask_which_generator_config_they_hold() -> None:
+    allowed = {ROOT / "registry" / "recipes.py", *(ROOT / "registry" / "generators").glob("*.py")}
+    asking = {
+        str(path.relative_to(ROOT)): sorted(_isinstance_targets(path) & GENERATOR_CONFIGS)
+        for path in [*(ROOT / "registry").rglob("*.py"), *(ROOT / "tui").rglob("*.py")]
+        if path not in allowed
+    }
+    assert {path: names for path, names in asking.items() if names} == {}
+
+
+def test_every_generator_kind_has_tests() -> None:
+    from registry.kinds import GENERATORS
+
+    tests = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("test_*.py"))
+    for kind, target in GENERATORS.items():
+        class_name = target.partition(":")[2]
+        assert f"kind: {kind}" in tests or f'"kind": "{kind}"' in tests, kind
+        assert class_name in tests, class_name
