@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 
 import yaml
 from pydantic import (
@@ -157,8 +157,14 @@ class GeneratorConfig(_Model):
     """The base of every recipe ``generator:`` section; ``kind`` names its entry in the
     generator table (:mod:`registry.generators`), and a plugin's config subclasses this.
 
-    The methods say what a section refers to, so that shared checks need not know its class.
+    The class attributes declare what the kind makes (``modality``: table, images or text) and
+    whether it learns from a seed (``needs_seed``); its generator class takes them from here,
+    so reading a recipe never imports a generator. The methods say what a section refers to,
+    so that shared checks need not know its class.
     """
+
+    modality: ClassVar[Literal["table", "images", "text"]] = "table"
+    needs_seed: ClassVar[bool] = True
 
     kind: str
 
@@ -370,6 +376,8 @@ SamplerColumn = Annotated[
 class SamplerGenerator(GeneratorConfig):
     """Declared columns sampled independently, plus SQL expression columns over them."""
 
+    needs_seed: ClassVar[bool] = False
+
     kind: Literal["sampler"]
     columns: list[SamplerColumn] = Field(min_length=1)
 
@@ -397,6 +405,8 @@ class DiffusionGenerator(GeneratorConfig):
     ``model: pretrained`` loads a diffusers pipeline from ``path`` instead: a text-to-image
     pipeline prompted per class, or a pipeline Phantom saved with an earlier version.
     """
+
+    modality: ClassVar[Literal["table", "images", "text"]] = "images"
 
     kind: Literal["diffusion"]
     model: Literal["ddpm", "pretrained"] = "ddpm"
@@ -539,17 +549,7 @@ class Recipe(_Model):
         table (built-in or plugin), so each kind's fields are checked by its own model."""
         if not isinstance(section, dict):
             return section
-        from registry.kinds import generator_class, known_kinds
-
-        kind = section.get("kind")
-        if kind not in known_kinds():
-            from pydantic_core import InitErrorDetails, PydanticCustomError
-
-            expected = f"expected one of {', '.join(known_kinds())}"
-            error = PydanticCustomError("unknown_kind", expected)
-            detail = InitErrorDetails(type=error, loc=("kind",), input=kind)
-            raise ValidationError.from_exception_data("generator", [detail])
-        return generator_class(kind).Config.model_validate(section)
+        return config_class(section.get("kind")).model_validate(section)
 
     @field_validator("splits")
     @classmethod
@@ -567,10 +567,7 @@ class Recipe(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:
-        from registry.kinds import generator_class
-
-        generator = generator_class(self.generator.kind)
-        kind = self.generator.kind
+        generator, kind = self.generator, self.generator.kind
         if generator.needs_seed and self.seed is None:
             if generator.modality == "images":
                 raise ValueError(
@@ -717,11 +714,34 @@ def _refuse_unquoted_dates(data: Any, *, source: Path, loc: str = "") -> None:
         _refuse_unquoted_dates(value, source=source, loc=where)
 
 
+def config_class(kind: Any) -> type[GeneratorConfig]:
+    """The model of a ``generator:`` section of ``kind``: a built-in's from this module (no
+    generator is imported), a plugin's from its generator class (:mod:`registry.kinds`).
+
+    Raises pydantic's ``ValidationError`` at ``kind`` for a kind no table entry names.
+    """
+    builtin = {get_args(c.model_fields["kind"].annotation)[0]: c for c in _BUILTIN_CONFIGS}
+    if kind in builtin:
+        return builtin[kind]
+    from registry.kinds import generator_class, known_kinds
+
+    if kind not in known_kinds():
+        from pydantic_core import InitErrorDetails, PydanticCustomError
+
+        error = PydanticCustomError("unknown_kind", f"expected one of {', '.join(known_kinds())}")
+        detail = InitErrorDetails(type=error, loc=("kind",), input=kind)
+        raise ValidationError.from_exception_data("generator", [detail])
+    return generator_class(kind).Config
+
+
+_BUILTIN_CONFIGS = (SdvGenerator, SamplerGenerator, DiffusionGenerator)
+
+
 def recipe_json_schema() -> dict[str, Any]:
     """The JSON Schema of a recipe, for editors and ``phantom schema``: every kind in the
     generator table, plugins included, tagged by ``kind``."""
-    from registry.kinds import generator_class, known_kinds
+    from registry.kinds import known_kinds
 
-    configs = tuple(generator_class(kind).Config for kind in known_kinds())
+    configs = tuple(config_class(kind) for kind in known_kinds())
     section = Annotated[Union[configs], Field(discriminator="kind")]  # noqa: UP007
     return create_model("Recipe", __base__=Recipe, generator=(section, ...)).model_json_schema()

@@ -35,14 +35,13 @@ from registry.recipes import GeneratorConfig
 
 
 class MarginalsConfig(GeneratorConfig):
+    modality = "table"  # what it makes; needs_seed: True, the default
     kind: Literal["marginals"]
     jitter: float = Field(0.1, ge=0.0, description="Noise, as a share of each column's std.")
 
 
 class MarginalsGenerator(BaseGenerator):
     Config = MarginalsConfig
-    modality = "table"
-    needs_seed = True
     batch_rows = 64
 
     def fit(self, train):

@@ -7,7 +7,8 @@ not probed:
 - ``Config``: the pydantic model of the recipe's ``generator:`` section (``kind`` is its tag);
 - ``modality``: ``table``, ``images`` or ``text``; it picks how the seed is read, how the
   rows are written and scored, and which card sections apply (:mod:`registry.modalities`);
-- ``needs_seed``: whether a recipe of this kind must name real data to learn from;
+- ``needs_seed``: whether a recipe of this kind must name real data to learn from (both
+  declared on the ``Config``, so reading a recipe needs no generator import);
 - ``check(recipe, context=...)``: deep checks of its own (a sampler runs its SQL once);
 - ``batch_rows``: how many rows one batch holds (fixed per kind: it is part of the bytes);
 - ``class_names``: the label names of an image set (``None`` for tables);
@@ -28,13 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
-import numpy as np
-import pandas as pd
-
 from registry._types import Progress
 from registry.errors import GeneratorError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from registry.recipes import GeneratorConfig, Recipe
 
 Modality = Literal["table", "images", "text"]
@@ -111,9 +111,9 @@ class Generator(Protocol):
 class BaseGenerator:
     """Defaults for the parts of :class:`Generator` most kinds share; built-ins subclass it.
 
-    A subclass sets ``Config``, ``modality`` and ``needs_seed`` and implements ``fit`` and
-    ``sample_batch``; how the seed is read and checked, how rows are written and scored, and
-    the card's sections follow from ``modality`` (:mod:`registry.modalities`).
+    A subclass sets ``Config`` (whose ``modality`` and ``needs_seed`` it takes) and implements
+    ``fit`` and ``sample_batch``; how the seed is read and checked, how rows are written and
+    scored, and the card's sections follow from ``modality`` (:mod:`registry.modalities`).
     """
 
     Config: ClassVar[type[GeneratorConfig]]
@@ -121,6 +121,15 @@ class BaseGenerator:
     needs_seed: ClassVar[bool] = True
     batch_rows: ClassVar[int] = DEFAULT_BATCH_ROWS
     class_names: list[str] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """``modality`` and ``needs_seed`` come from the ``Config`` (where recipes read them)
+        unless the subclass sets them itself."""
+        super().__init_subclass__(**kwargs)
+        config = cls.__dict__.get("Config")
+        for name in ("modality", "needs_seed"):
+            if config is not None and name not in cls.__dict__:
+                setattr(cls, name, getattr(config, name))
 
     def __init__(
         self, config: Any, *, random_seed: int, context: BuildContext | None = None
@@ -139,6 +148,8 @@ class BaseGenerator:
         """All ``rows`` of a build in memory: the same batches a streamed build writes."""
         if rows < 0:
             raise GeneratorError(f"cannot sample {rows} rows; expected rows >= 0")
+        import pandas as pd
+
         frames = [self.sample_batch(index, count) for index, count in batches(rows, self)]
         if not frames:
             return self.sample_batch(0, 0)
@@ -164,6 +175,8 @@ class BaseGenerator:
 
 def batch_seed(random_seed: int, index: int) -> int:
     """The seed of batch ``index``: independent streams for every (random_seed, index)."""
+    import numpy as np
+
     return int(np.random.SeedSequence([int(random_seed), int(index)]).generate_state(1)[0])
 
 

@@ -77,8 +77,6 @@ class DiffusionGenerator(BaseGenerator):
     """Fit a class-conditional diffusion model on labeled images, then sample labeled images."""
 
     Config = DiffusionConfig
-    modality = "images"
-    needs_seed = True
     batch_rows = SAMPLE_BATCH
 
     def __init__(

@@ -76,8 +76,6 @@ class ColumnSampler(BaseGenerator):
     """Sample the columns a ``sampler`` recipe declares; implements ``Generator``."""
 
     Config = SamplerGenerator
-    modality = "table"
-    needs_seed = False
 
     def __init__(
         self, config: SamplerGenerator, *, random_seed: int, context: BuildContext | None = None

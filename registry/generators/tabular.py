@@ -139,8 +139,6 @@ class SdvGenerator(BaseGenerator):
     """Fit an SDV single-table synthesizer on the seed's train part and sample from it."""
 
     Config = SdvConfig
-    modality = "table"
-    needs_seed = True
 
     def __init__(
         self, config: SdvConfig, *, random_seed: int, context: BuildContext | None = None
