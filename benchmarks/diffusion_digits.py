@@ -98,7 +98,7 @@ def _phases(marks: list[tuple[str, float]], total: float) -> dict[str, float]:
         "seed": next((t for m, t in marks if m.startswith("loading seed")), 0.0),
         "training": next((t for m, t in marks if m.startswith("fitting")), 0.0),
         "sampling": next((t for m, t in marks if m.startswith("sampling")), total),
-        "scoring": next((t for m, t in marks if m == "scoring"), total),
+        "scoring": next((t for m, t in marks if m.startswith("scoring")), total),
         "writing": next((t for m, t in marks if m.startswith("writing")), total),
     }
     names = list(starts)

@@ -7,6 +7,7 @@ revisions: those live in the manifest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -82,11 +83,14 @@ def render_card(
     seed: Any | None,
     generation_depth: int,
     assets: str = "",
+    library_versions: Mapping[str, str] | None = None,
 ) -> str:
     """The whole card as Markdown with YAML front matter.
 
     ``quality`` is the version's QualityReport; ``assets`` prefixes the plot paths (the card
     inside the dataset folder links ``plots/...``; the git-tracked copy in cards/ links back).
+    ``library_versions`` (the generator's, as in the manifest) says whether torch made the
+    rows, which decides where the content hash is promised to repeat.
     """
     meta = yaml.safe_dump(front_matter(recipe, splits=splits, schema=schema), sort_keys=False)
     title = recipe.card.pretty_name or recipe.name
@@ -97,7 +101,7 @@ def render_card(
         "Synthetic data made by Phantom from the recipe below. "
         "Every row was generated; none is a record of a real person or event.\n",
         _usage(recipe),
-        _provenance(recipe, seed, generation_depth),
+        _provenance(recipe, seed, generation_depth, library_versions or {}),
         _splits_table(splits),
         _schema_table(schema),
         _quality_section(quality, assets),
@@ -120,7 +124,9 @@ def _usage(recipe: Recipe) -> str:
     )
 
 
-def _provenance(recipe: Recipe, seed: Any | None, depth: int) -> str:
+def _provenance(
+    recipe: Recipe, seed: Any | None, depth: int, library_versions: Mapping[str, str]
+) -> str:
     lines = [
         "## Provenance\n",
         "| | |",
@@ -128,6 +134,7 @@ def _provenance(recipe: Recipe, seed: Any | None, depth: int) -> str:
         f"| generator | {recipe.generator.label} |",
         f"| random seed | {recipe.random_seed} |",
         f"| generation depth | {depth} |",
+        f"| content hash | {_reproducibility('torch' in library_versions)} |",
     ]
     if seed is not None:
         lines += [
@@ -145,6 +152,14 @@ def _provenance(recipe: Recipe, seed: Any | None, depth: int) -> str:
             "Models trained on repeatedly re-synthesized data degrade (model collapse)."
         )
     return "\n".join(lines) + "\n"
+
+
+def _reproducibility(torch_trained: bool) -> str:
+    """Where a rebuild of the recipe is promised the same content hash, and where not."""
+    same = "repeats for the same recipe, library versions (manifest) and machine type, 1 thread"
+    if torch_trained:
+        return same + "; torch trained the model, so another CPU type may give other bytes"
+    return same + "; builds without torch also repeated across x86 CPU types"
 
 
 def _splits_table(splits: dict[str, dict[str, Any]]) -> str:

@@ -72,7 +72,8 @@ QUALITY = "quality.json"
 PUBLISHABLE = re.compile(
     r"^(README\.md|manifest\.json|quality\.json|recipe\.yaml"
     r"|data/[\w.-]+\.parquet|plots/[\w.-]+\.png"
-    r"|model/([\w-]+/)?[\w.-]+\.(json|safetensors))$"  # an image dataset's diffusion pipeline
+    # the saved model: a diffusion pipeline (json, safetensors) or an SDV synthesizer (pkl)
+    r"|model/([\w-]+/)?[\w.-]+\.(json|safetensors|pkl))$"
 )
 # What an earlier version may have left on the branch that the new one does not replace.
 OWNED_PREFIXES = ("data/", "plots/", "model/")

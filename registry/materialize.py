@@ -170,6 +170,7 @@ def materialize(
             "quality": report,
             "seed": seed,
             "generation_depth": seed.generation_depth if seed is not None else 0,
+            "library_versions": generator.library_versions(),
         }
         (staging / CARD).write_text(render_card(recipe, **card_args))
         manifest = build_manifest(
@@ -179,7 +180,7 @@ def materialize(
             seed=seed,
             split_rows=written.splits,
             schema=written.schema,
-            library_versions=generator.library_versions(),
+            library_versions=card_args["library_versions"],
             sampling={
                 "batch_rows": generator.batch_rows,
                 "batches": written.batches,

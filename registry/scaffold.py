@@ -68,10 +68,12 @@ seed:
 generator:
   kind: diffusion
   model: ddpm                   # ddpm (trained here) | pretrained (path: a diffusers pipeline)
-  epochs: 150
+  width: 24
+  epochs: 90
+  learning_rate: 0.003
   sampler: ddim                 # ddim | ddpm
-  steps: 50
-  guidance_scale: 1.5           # classifier-free guidance; 1.0 turns it off
+  steps: 25
+  guidance_scale: 1.25          # classifier-free guidance; 1.0 turns it off
 rows: 2000
 splits: {{train: 0.9, test: 0.1}}
 random_seed: 0

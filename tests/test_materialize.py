@@ -60,6 +60,16 @@ def test_materialize_same_recipe_twice_gives_same_content_hash(
     assert Registry(registry_root).materialize(changed).content_hash != first
 
 
+def test_card_says_a_build_without_torch_repeats_across_cpu_types(
+    registry_root: Path, make_sampler_recipe
+) -> None:
+    Registry(registry_root).materialize(make_sampler_recipe("txns"))
+    card = (registry_root / "data" / "txns" / "README.md").read_text()
+    line = next(line for line in card.splitlines() if line.startswith("| content hash |"))
+    assert "same recipe, library versions (manifest) and machine type, 1 thread" in line
+    assert "without torch also repeated across x86 CPU types" in line
+
+
 def test_card_front_matter_is_valid_hub_metadata(registry_root: Path, make_sampler_recipe) -> None:
     from huggingface_hub import DatasetCard
 

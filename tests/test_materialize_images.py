@@ -79,6 +79,15 @@ def test_the_card_shows_the_image_scores_and_embeds_the_grid(released_digits: Pa
     assert meta["dataset_info"]["features"][1]["dtype"]["class_label"]["names"]["7"] == "7"
 
 
+def test_the_card_warns_a_torch_trained_build_may_differ_on_another_cpu(
+    released_digits: Path,
+) -> None:
+    card = (released_digits / "data" / "digits" / "README.md").read_text()
+    line = next(line for line in card.splitlines() if line.startswith("| content hash |"))
+    assert "same recipe, library versions (manifest) and machine type, 1 thread" in line
+    assert "another CPU type may give other bytes" in line
+
+
 def test_rebuilding_gives_the_same_content_hash(released_digits: Path) -> None:
     before = json.loads((released_digits / "data/digits/manifest.json").read_text())
 
