@@ -88,12 +88,27 @@ class Registry:
     # --- building and releasing -----------------------------------------------------------
 
     def materialize(
-        self, recipe_path: Path | str, *, progress: Progress | None = None
+        self,
+        recipe_path: Path | str,
+        *,
+        progress: Progress | None = None,
+        executor: str | None = None,
+        address: str | None = None,
     ) -> MaterializeResult:
-        """Build ``data/<name>/`` from a recipe; see :func:`registry.materialize.materialize`."""
+        """Build ``data/<name>/`` from a recipe; see :func:`registry.materialize.materialize`.
+
+        ``executor`` (``local``, ``ray``; default ``$PHANTOM_EXECUTOR``, else local) says who
+        samples the shards; ``address`` names the Ray cluster.
+        """
+        from registry.executors import executor as make_executor
         from registry.materialize import materialize
 
-        return materialize(self, Path(recipe_path), progress=progress)
+        return materialize(
+            self,
+            Path(recipe_path),
+            progress=progress,
+            executor=make_executor(executor, address=address),
+        )
 
     def release(self, name: str) -> Version:
         """Tag ``name@<recipe version>`` and push its data; see :func:`registry.store.release`."""
