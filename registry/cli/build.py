@@ -15,14 +15,18 @@ from registry.cli import _registry, _say, app
 def init(
     path: Annotated[Path, typer.Argument(help="Folder to make a registry.")] = Path("."),
     remote: Annotated[
-        Path | None, typer.Option(help="DVC remote folder (default: under ~/.local/share).")
+        str | None,
+        typer.Option(
+            help="DVC remote: a folder, or any URL DVC supports (s3://, gs://, azure://, "
+            "ssh://, https://...). Default: a folder under ~/.local/share."
+        ),
     ] = None,
 ) -> None:
     """Make a folder a registry: git, DVC, a local remote, recipes/, cards/, dvc.yaml."""
     from registry.core import Registry
 
     registry = Registry.init(path, remote=remote)
-    typer.echo(f"registry ready at {registry.root} (DVC remote {registry.remote()})")
+    typer.echo(f"registry ready at {registry.root} (DVC remote {registry.remote_url()})")
 
 
 @app.command()
