@@ -16,6 +16,18 @@ machine). Reported:
 
 The content hashes of the two builds must be equal (checked). Memory per process should be
 flat in rows: every process holds one batch, the scoring sample is bounded.
+
+Measured (2 CPUs shared with other work, load ~2.7; Gaussian copula fitted on wine, 14 columns):
+
+    executor        rows  wall s    rows/s  sampling rows/s  driver MB  worker MB  ray system MB
+    local      1,000,000    39.5    25,345           37,210        656          -              -
+    ray        1,000,000    67.4    14,828           19,550        677        639            274
+    local     10,000,000   276.5    36,164           36,973        634          -              -
+    ray       10,000,000   214.0    46,723           48,198        668        637            337
+
+Hashes equal at both sizes. 1M rows are two shards (900k train, 100k test), so Ray gains
+nothing there and pays its start-up (~6 s) and every worker's SDV import (~10 s); at 10M rows
+(10 shards) the two CPUs give 1.3x.
 """
 
 from __future__ import annotations

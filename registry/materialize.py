@@ -79,6 +79,7 @@ class _Written:
     sample: pd.DataFrame
     batches: int
     nulls: dict[str, int]
+    hashes: dict[str, str]  # sha256 of each shard (by path in the dataset folder)
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ def materialize(
             split_rows=written.splits,
             schema=written.schema,
             nulls=written.nulls,
+            hashes=written.hashes,
             library_versions=generator.library_versions(),
             sampling={
                 "batch_rows": generator.batch_rows,
@@ -264,12 +266,14 @@ def write_shards(
         name: {"rows": rows, "bytes": 0, "files": []} for name, rows in counts.items()
     }
     kept: list[pd.DataFrame] = []
+    hashes: dict[str, str] = {}
     nulls: dict[str, int] = dict.fromkeys(task.schema.names, 0)
     for result in (executor or LocalExecutor()).map(task, shards):
         _check_versions(result, expected)
         info = splits[result.shard.split]
         info["bytes"] += result.bytes
         info["files"].append(result.shard.file)
+        hashes[f"{folder.name}/{result.shard.file}"] = result.sha256
         kept.extend(result.sample)
         if counter is not None:
             counter.add_counts(result.counts)
@@ -279,7 +283,7 @@ def write_shards(
     for stray in folder.glob(".*.partial"):  # left by a killed attempt of a retried task
         stray.unlink()
     sample = kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
-    return _Written(splits, task.schema, sample.reset_index(drop=True), batches, nulls)
+    return _Written(splits, task.schema, sample.reset_index(drop=True), batches, nulls, hashes)
 
 
 @dataclass
@@ -288,6 +292,7 @@ class ShardResult:
 
     shard: Shard
     bytes: int
+    sha256: str  # hashed where it was written: the driver never reads the rows back
     sample: list[pd.DataFrame]  # the shard's part of the scoring sample, in row order
     counts: dict[str, int]  # what the modality's counter counted over the shard's rows
     nulls: dict[str, int]  # nulls per column over the shard's rows
@@ -373,8 +378,8 @@ def write_shard(task: ShardTask, shard: Shard) -> ShardResult:
             if task.progress is not None:
                 task.progress(index * task.batch_rows + stop)
 
-    size = write_parquet(task.folder / shard.file, task.schema, tables())
-    return ShardResult(shard, size, sample, counts, nulls, task_versions(task.generator))
+    size, sha256 = write_parquet(task.folder / shard.file, task.schema, tables())
+    return ShardResult(shard, size, sha256, sample, counts, nulls, task_versions(task.generator))
 
 
 def task_versions(generator: Generator) -> dict[str, str]:
@@ -442,9 +447,11 @@ def build_manifest(
     sampling: dict[str, int],
     root: Path,
     nulls: dict[str, int] | None = None,
+    hashes: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Provenance of a build: every file's sha256 and everything that decided the bytes, and
-    each column's type and (``nulls``) its null count over every row."""
+    each column's type and (``nulls``) its null count over every row. ``hashes`` holds the
+    sha256 of files already hashed where they were written (the shards); the rest are read."""
     from registry._version import __version__
     from registry.store import git_revision
 
@@ -453,7 +460,7 @@ def build_manifest(
         if path.is_file() and path.name != MANIFEST:
             relpath = path.relative_to(folder).as_posix()
             listed = model_files if relpath.startswith(f"{MODEL_FOLDER}/") else files
-            listed[relpath] = sha256_file(path)
+            listed[relpath] = (hashes or {}).get(relpath) or sha256_file(path)
     revision, dirty = git_revision(root)
     return {
         "name": recipe.name,

@@ -98,12 +98,15 @@ def batch_slices(shard: Shard, batch_rows: int) -> Iterator[tuple[int, int, int]
         position += stop - first
 
 
-def write_shard(path: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> int:
+def write_shard(path: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> tuple[int, str]:
     """Write ``tables`` (slices of batches, in order) as the parquet file ``path``: one row
     group per slice, zstd, the build's ``schema``. The same rows in the same slices give the
     same bytes whichever process writes them. Written beside ``path`` and renamed, so a
-    killed writer leaves no half file under the shard's name. Returns its size in bytes."""
+    killed writer leaves no half file under the shard's name. Returns its size in bytes and
+    its sha256 (read back while it is still in the page cache, where it was written)."""
     import pyarrow.parquet as pq
+
+    from registry._hashing import sha256_file
 
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
@@ -114,7 +117,7 @@ def write_shard(path: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> in
         if not wrote:
             writer.write_table(schema.empty_table())
     os.replace(partial, path)
-    return path.stat().st_size
+    return path.stat().st_size, sha256_file(path)
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import registry.materialize
 import registry.shards
 from registry import Registry
+from registry._hashing import sha256_file
 from registry.cli import app
 from registry.errors import GeneratorError
 
@@ -82,6 +83,8 @@ def test_ray_build_of_a_sampler_recipe_has_the_local_content_hash(
 
     assert on_ray["content_hash"] == local.content_hash
     assert on_ray["files"] == local.manifest["files"]
+    for relpath, sha256 in on_ray["files"].items():  # shards are hashed by the tasks
+        assert sha256_file(registry_root / "data/txns" / relpath) == sha256
     assert on_ray["sampling"] == {"batch_rows": 300, "batches": 7, "scored_rows": 500}
     assert sorted(Path(f).name for f in on_ray["files"] if f.endswith(".parquet")) == [
         "test-00000-of-00001.parquet",
