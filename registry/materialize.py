@@ -4,7 +4,8 @@ The generator is found through the generator table and used only through its pro
 differs between tables and images comes from its modality (:mod:`registry.modalities`).
 Rows are sampled batch by batch (each batch a pure function of ``(random_seed, index)``) and
 go straight into parquet shards (:mod:`registry.shards`), so peak memory does not grow with
-``rows``. The scores are computed on a bounded, deterministic sample of the build: the first
+``rows``. Each shard is written by :func:`write_shard` wherever the executor runs it (this
+process, or a Ray task: :mod:`registry.executors`), with the same bytes. The scores are computed on a bounded, deterministic sample of the build: the first
 rows of every batch, ``SCORE_ROWS`` in all (every row when the build is smaller). At
 ``SCORE_ROWS`` = 100k rows a column-shape (KS) score is within about ±0.004 of its value on
 every row (95%, the KS statistic's sampling error 1.36/sqrt(n)), well under the differences
@@ -255,9 +256,10 @@ def write_shards(
         score_share=min(1.0, SCORE_ROWS / total),
         counter=counter,
     )
-    task.schema = task.table(task.batch(0)).schema
+    first = task.table(task.batch(0))
+    task.schema = first.schema
     counts = split_counts(total, recipe.splits)
-    shards = plan_shards(counts, shard_rows(task.table(task.batch(0))))
+    shards = plan_shards(counts, shard_rows(first))
     batches = -(-total // task.batch_rows)
     tracker = _Tracker(say, total, every=max(1, batches // PROGRESS_LINES) * task.batch_rows)
     task.progress = tracker.advance
