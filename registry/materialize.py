@@ -1,17 +1,18 @@
 """Recipe + seed -> the files of one dataset version, written atomically, streamed in batches.
 
 The generator is found through the generator table and used only through its protocol; what
-differs between tables and images comes from its modality (:mod:`registry.modalities`).
-Rows are sampled batch by batch (each batch a pure function of ``(random_seed, index)``) and
-go straight into parquet shards (:mod:`registry.shards`), so peak memory does not grow with
+differs between tables and images comes from its modality (:mod:`registry.modalities`). Rows
+are sampled batch by batch (each batch a pure function of ``(random_seed, index)``) and go
+straight into parquet shards (:mod:`registry.shards`), so peak memory does not grow with
 ``rows``. Each shard is written by :func:`write_shard` wherever the executor runs it (this
-process, or a Ray task: :mod:`registry.executors`), with the same bytes. The scores are computed on a bounded, deterministic sample of the build: the first
-rows of every batch, ``SCORE_ROWS`` in all (every row when the build is smaller). At
-``SCORE_ROWS`` = 100k rows a column-shape (KS) score is within about ±0.004 of its value on
-every row (95%, the KS statistic's sampling error 1.36/sqrt(n)), well under the differences
-between generators that the report is there to show. What is cheap to make exact is counted
-over every row as the batches pass: exact copies of seed rows (the privacy gates and the
-Hub's refusal to publish copies rely on it).
+process, or a Ray task: :mod:`registry.executors`), with the same bytes. The scores are
+computed on a bounded, deterministic sample of the build: the first rows of every batch,
+``SCORE_ROWS`` in all (every row when the build is smaller). At ``SCORE_ROWS`` = 100k rows a
+column-shape (KS) score is within about ±0.004 of its value on every row (95%, the KS
+statistic's sampling error 1.36/sqrt(n)), well under the differences between generators that
+the report is there to show. What is cheap to make exact is counted over every row as the
+batches pass: exact copies of seed rows (the privacy gates and the Hub's refusal to publish
+copies rely on it).
 
 ``data/<name>/`` is built in a staged folder beside it and swapped in with renames
 (:func:`registry.folders.staged_folder`), so a failed or killed build leaves the previous
