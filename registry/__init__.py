@@ -15,6 +15,7 @@ from registry.core import Registry
 from registry.errors import (
     CatalogError,
     DatasetNotFound,
+    ExecutorError,
     GeneratorError,
     InputError,
     IntegrityError,
@@ -124,15 +125,22 @@ def sql(query: str, repo: str | _Path | None = None) -> duckdb.DuckDBPyRelation:
     return open_source(repo).sql(query)
 
 
-def materialize(recipe_path: str | _os.PathLike[str]) -> MaterializeResult:
-    """Build ``data/<name>/`` from a recipe inside the registry that holds it."""
+def materialize(
+    recipe_path: str | _os.PathLike[str],
+    *,
+    executor: str | None = None,
+    address: str | None = None,
+) -> MaterializeResult:
+    """Build ``data/<name>/`` from a recipe inside the registry that holds it; ``executor``
+    ``"ray"`` samples its shards on the Ray cluster at ``address`` (same bytes as local)."""
     path = _Path(recipe_path).resolve()
-    return Registry(path.parent).materialize(path)
+    return Registry(path.parent).materialize(path, executor=executor, address=address)
 
 
 __all__ = [
     "CatalogError",
     "DatasetNotFound",
+    "ExecutorError",
     "GeneratorError",
     "InputError",
     "IntegrityError",

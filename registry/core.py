@@ -39,14 +39,19 @@ class Registry:
 
     @classmethod
     def init(cls, path: Path | str, *, remote: Path | str | None = None) -> Registry:
-        """Make ``path`` a registry (git, DVC, default local remote) and open it."""
+        """Make ``path`` a registry (git, DVC, a default DVC remote) and open it; ``remote`` is
+        a folder or any DVC remote URL (``s3://``, ``gs://``, ``ssh://``...), passed through."""
         root = Path(path).expanduser().resolve()
-        store.init_registry(root, remote=Path(remote) if remote else None)
+        store.init_registry(root, remote=remote or None)
         return cls(root)
 
     def remote(self) -> Path | None:
         """The folder of the default DVC remote (None when it is not a local folder)."""
         return store.configured_remote(self.root)
+
+    def remote_url(self) -> str | None:
+        """The default DVC remote as configured: a folder or a URL (``s3://...``)."""
+        return store.default_remote_url(self.root)
 
     # --- recipes -------------------------------------------------------------------------
 
@@ -88,12 +93,27 @@ class Registry:
     # --- building and releasing -----------------------------------------------------------
 
     def materialize(
-        self, recipe_path: Path | str, *, progress: Progress | None = None
+        self,
+        recipe_path: Path | str,
+        *,
+        progress: Progress | None = None,
+        executor: str | None = None,
+        address: str | None = None,
     ) -> MaterializeResult:
-        """Build ``data/<name>/`` from a recipe; see :func:`registry.materialize.materialize`."""
+        """Build ``data/<name>/`` from a recipe; see :func:`registry.materialize.materialize`.
+
+        ``executor`` (``local``, ``ray``; default ``$PHANTOM_EXECUTOR``, else local) says who
+        samples the shards; ``address`` names the Ray cluster.
+        """
+        from registry.executors import executor as make_executor
         from registry.materialize import materialize
 
-        return materialize(self, Path(recipe_path), progress=progress)
+        return materialize(
+            self,
+            Path(recipe_path),
+            progress=progress,
+            executor=make_executor(executor, address=address),
+        )
 
     def release(self, name: str) -> Version:
         """Tag ``name@<recipe version>`` and push its data; see :func:`registry.store.release`."""

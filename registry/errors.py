@@ -9,6 +9,7 @@ is a bug and is allowed to raise with a traceback.
     ├── SeedError(ValueError)           a recipe's seed cannot be read
     ├── InputError(ValueError)          a data file given to a command cannot be read
     ├── GeneratorError                  a generator failed to fit or sample
+    ├── ExecutorError                   the executor of a build (Ray) is missing or failed
     ├── DatasetNotFound(LookupError)    no dataset or version matches a spec
     ├── VersionSpecError(ValueError)    a spec string does not follow the grammar
     ├── RegistryError                   no registry here, or it is in the wrong state
@@ -45,6 +46,11 @@ class InputError(PhantomError, ValueError):
 
 class GeneratorError(PhantomError):
     """A generator could not fit its seed or sample rows."""
+
+
+class ExecutorError(PhantomError):
+    """The executor that samples a build's shards (Ray) is not installed, unreachable, or lost
+    a task for good."""
 
 
 class DatasetNotFound(PhantomError, LookupError):

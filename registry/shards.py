@@ -7,21 +7,24 @@ fixed before any row exists and needs no memory. Generators' rows are exchangeab
 batch is shuffled or i.i.d.), so a range is as good a random split as any.
 
 Each split is cut into ``<split>-0000i-of-0000n.parquet`` shards of at most 1M rows and
-~128 MB (estimated from the first batch's Arrow size per row), written with one parquet
-writer open at a time: memory holds one batch, never the dataset.
+~128 MB (estimated from the first batch's Arrow size per row): :func:`plan_shards` fixes every
+shard's row range up front, so each shard can be written on its own, by any process
+(:func:`write_shard`, one row group per batch slice): memory holds one batch, never the
+dataset, and a local build and a Ray build write the same bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
 MAX_SHARD_ROWS = 1_000_000
 MAX_SHARD_BYTES = 128 * 1024 * 1024
@@ -46,96 +49,85 @@ def split_frame(frame: pd.DataFrame, shares: dict[str, float]) -> dict[str, pd.D
     return splits
 
 
-class ShardWriter:
-    """Write batches of rows, in build order, into the shards of their splits.
+@dataclass(frozen=True)
+class Shard:
+    """One parquet file of a build: rows ``start``..``stop`` of the build (positions in the
+    whole build, across splits), all of split ``split``. A split with no rows still gets one
+    empty shard, so every split has a file and the schema."""
 
-    ``to_arrow(frame, schema)`` turns a batch into an Arrow table; the first batch's schema is
-    handed to every later one so all shards share it. Call :meth:`close` once for the
-    per-split ``rows``, ``bytes`` and ``files``.
-    """
+    split: str
+    file: str
+    start: int
+    stop: int
 
-    def __init__(
-        self,
-        folder: Path,
-        counts: dict[str, int],
-        to_arrow: Callable[[pd.DataFrame, pa.Schema | None], pa.Table],
-    ) -> None:
-        self.folder = folder
-        self.counts = counts
-        self.to_arrow = to_arrow
-        self.schema: pa.Schema | None = None
-        self._per_shard = MAX_SHARD_ROWS
-        self._position = 0
-        self._open: tuple[str, int, pq.ParquetWriter] | None = None
-        self._files: dict[str, list[str]] = {name: [] for name in counts}
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def write(self, frame: pd.DataFrame) -> None:
-        """Append the next ``len(frame)`` rows of the build."""
-        table = self.to_arrow(frame, self.schema)
-        if self.schema is None:
-            self.schema = table.schema
-            bytes_per_row = max(1, table.nbytes // max(1, table.num_rows))
-            self._per_shard = max(1, min(MAX_SHARD_ROWS, MAX_SHARD_BYTES // bytes_per_row))
-        offset = 0
-        while offset < table.num_rows:
-            split, index, room = self._locate(self._position)
-            take = min(room, table.num_rows - offset)
-            self._writer(split, index).write_table(table.slice(offset, take))
-            offset += take
-            self._position += take
-
-    def close(self) -> dict[str, dict[str, Any]]:
-        """Finish the last shard (and an empty one for any split with no rows)."""
-        import pyarrow.parquet as pq
-
-        self._finish_open()
-        written: dict[str, dict[str, Any]] = {}
-        for split, rows in self.counts.items():
-            if rows == 0:
-                assert self.schema is not None
-                name = f"{split}-00000-of-00001.parquet"
-                pq.write_table(self.schema.empty_table(), self.folder / name, compression="zstd")
-                self._files[split] = [name]
-            files = self._files[split]
-            written[split] = {
-                "rows": rows,
-                "bytes": sum((self.folder / f).stat().st_size for f in files),
-                "files": files,
-            }
-        return written
-
-    # --- where row g goes -------------------------------------------------------------------
-
-    def _locate(self, position: int) -> tuple[str, int, int]:
-        """``(split, shard index, rows left in that shard)`` for the row at ``position``."""
-        start = 0
-        for split, rows in self.counts.items():
-            if position < start + rows:
-                within = position - start
-                index = within // self._per_shard
-                shard_end = min(rows, (index + 1) * self._per_shard)
-                return split, index, shard_end - within
-            start += rows
-        raise ValueError(f"row {position} is past the {start} rows the build plans")
-
-    def _writer(self, split: str, index: int) -> pq.ParquetWriter:
-        import pyarrow.parquet as pq
-
-        if self._open is not None and self._open[:2] == (split, index):
-            return self._open[2]
-        self._finish_open()
-        count = max(1, -(-self.counts[split] // self._per_shard))
-        name = f"{split}-{index:05d}-of-{count:05d}.parquet"
-        writer = pq.ParquetWriter(self.folder / name, self.schema, compression="zstd")
-        self._files[split].append(name)
-        self._open = (split, index, writer)
-        return writer
-
-    def _finish_open(self) -> None:
-        if self._open is not None:
-            self._open[2].close()
-            self._open = None
+    @property
+    def rows(self) -> int:
+        return self.stop - self.start
 
 
-__all__ = ["MAX_SHARD_BYTES", "MAX_SHARD_ROWS", "ShardWriter", "split_counts", "split_frame"]
+def shard_rows(first: pa.Table) -> int:
+    """Rows per shard: at most ``MAX_SHARD_ROWS`` and about ``MAX_SHARD_BYTES``, estimated
+    from the Arrow size per row of the build's first batch."""
+    bytes_per_row = max(1, first.nbytes // max(1, first.num_rows))
+    return max(1, min(MAX_SHARD_ROWS, MAX_SHARD_BYTES // bytes_per_row))
+
+
+def plan_shards(counts: dict[str, int], per_shard: int) -> list[Shard]:
+    """Every shard of a build, in row order: each split's range cut into ``per_shard`` pieces
+    named ``<split>-0000i-of-0000n.parquet``. Fixed before any row exists."""
+    shards, start = [], 0
+    for split, rows in counts.items():
+        count = max(1, -(-rows // per_shard))
+        for index in range(count):
+            first = start + index * per_shard
+            last = min(start + rows, first + per_shard)
+            shards.append(Shard(split, f"{split}-{index:05d}-of-{count:05d}.parquet", first, last))
+        start += rows
+    return shards
+
+
+def batch_slices(shard: Shard, batch_rows: int) -> Iterator[tuple[int, int, int]]:
+    """``(batch index, first, stop)``: the part of each batch (rows ``first``..``stop`` of
+    it) that falls in ``shard``, in order. A shard is whole batches plus a part of one at
+    either end."""
+    position = shard.start
+    while position < shard.stop:
+        index, first = divmod(position, batch_rows)
+        stop = min(batch_rows, first + shard.stop - position)
+        yield index, first, stop
+        position += stop - first
+
+
+def write_shard(path: Path, schema: pa.Schema, tables: Iterable[pa.Table]) -> tuple[int, str]:
+    """Write ``tables`` (slices of batches, in order) as the parquet file ``path``: one row
+    group per slice, zstd, the build's ``schema``. The same rows in the same slices give the
+    same bytes whichever process writes them. Written beside ``path`` and renamed, so a
+    killed writer leaves no half file under the shard's name. Returns its size in bytes and
+    its sha256 (read back while it is still in the page cache, where it was written)."""
+    import pyarrow.parquet as pq
+
+    from registry._hashing import sha256_file
+
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
+        wrote = False
+        for table in tables:
+            writer.write_table(table)
+            wrote = True
+        if not wrote:
+            writer.write_table(schema.empty_table())
+    os.replace(partial, path)
+    return path.stat().st_size, sha256_file(path)
+
+
+__all__ = [
+    "MAX_SHARD_BYTES",
+    "MAX_SHARD_ROWS",
+    "Shard",
+    "batch_slices",
+    "plan_shards",
+    "shard_rows",
+    "split_counts",
+    "split_frame",
+    "write_shard",
+]

@@ -69,12 +69,13 @@ def git_revision(root: Path) -> tuple[str | None, bool]:
 # --- creating a registry and registering recipes -----------------------------------------
 
 
-def init_registry(path: Path, *, remote: Path | None = None) -> Path:
+def init_registry(path: Path, *, remote: Path | str | None = None) -> Path | str:
     """Make ``path`` a registry (idempotent); returns the DVC remote folder it uses.
 
     Creates the git repo, ``dvc init``, ``recipes/``, ``cards/``, ``params.yaml``,
-    ``dvc.yaml``, ``.dvcignore`` and ``.gitignore``, and a default DVC remote: ``remote`` or
-    a folder under the user data dir, by absolute path. A new registry records the remote in
+    ``dvc.yaml``, ``.dvcignore`` and ``.gitignore``, and a default DVC remote: ``remote`` (a
+    folder, by absolute path, or any URL DVC supports, passed through), else the one already
+    configured, else a folder under the user data dir. A new registry records the remote in
     the committed ``.dvc/config`` so clones on this machine can read released data; in a repo
     whose ``.dvc/config`` is already committed (a cloned registry) it goes to
     ``.dvc/config.local`` instead, so the shared config is not rewritten with a local path.
@@ -112,12 +113,21 @@ def _ensure_lines(path: Path, lines: tuple[str, ...]) -> None:
         path.write_text("\n".join([*existing, *missing]) + "\n")
 
 
-def _ensure_remote(root: Path, remote: Path | None) -> Path:
-    configured = configured_remote(root)
+def _ensure_remote(root: Path, remote: Path | str | None) -> Path | str:
+    """Make ``remote`` the default DVC remote (``phantom``), or keep the one configured.
+
+    A URL (``s3://``, ``gs://``, ``azure://``, ``ssh://``, ``https://``...: anything DVC
+    supports, with its ``dvc-<type>`` plugin installed) is passed through as written; a folder
+    is made and recorded by absolute path."""
+    configured = default_remote_url(root)
     if configured is not None and remote is None:
-        return configured
-    target = (remote or default_remote_for(root)).expanduser().resolve()
-    target.mkdir(parents=True, exist_ok=True)
+        return configured if "://" in configured else Path(configured)
+    target: Path | str
+    if isinstance(remote, str) and "://" in remote:
+        target = remote
+    else:
+        target = Path(remote or default_remote_for(root)).expanduser().resolve()
+        target.mkdir(parents=True, exist_ok=True)
     committed = bool(
         git(root, "ls-tree", "--name-only", "HEAD", ".dvc/config", check=False).strip()
     )
@@ -131,13 +141,18 @@ def _ensure_remote(root: Path, remote: Path | None) -> Path:
     return target
 
 
-def configured_remote(root: Path) -> Path | None:
-    """The default DVC remote's folder if it is a local path, else None."""
+def default_remote_url(root: Path) -> str | None:
+    """The URL (or folder) of the default DVC remote as configured, if there is one."""
     from dvc.config import Config
 
     config = Config(dvc_dir=os.fspath(root / ".dvc"))
     name = config["core"].get("remote")
-    url = config["remote"].get(name, {}).get("url") if name else None
+    return config["remote"].get(name, {}).get("url") if name else None
+
+
+def configured_remote(root: Path) -> Path | None:
+    """The default DVC remote's folder if it is a local path, else None."""
+    url = default_remote_url(root)
     if not url or "://" in url:
         return None
     return Path(url)

@@ -107,6 +107,22 @@ def test_split_frame_cuts_by_share_with_exact_total() -> None:
     assert pd.concat(parts.values())["x"].tolist() == list(range(101))
 
 
+def test_plan_shards_cuts_each_split_into_fixed_row_ranges() -> None:
+    from registry.shards import Shard, batch_slices, plan_shards
+
+    shards = plan_shards({"train": 1600, "test": 400, "validation": 0}, 700)
+    assert shards == [
+        Shard("train", "train-00000-of-00003.parquet", 0, 700),
+        Shard("train", "train-00001-of-00003.parquet", 700, 1400),
+        Shard("train", "train-00002-of-00003.parquet", 1400, 1600),
+        Shard("test", "test-00000-of-00001.parquet", 1600, 2000),
+        Shard("validation", "validation-00000-of-00001.parquet", 2000, 2000),
+    ]
+    # batches of 300 rows: a shard is the slices of the batches it overlaps
+    assert list(batch_slices(shards[1], 300)) == [(2, 100, 300), (3, 0, 300), (4, 0, 200)]
+    assert list(batch_slices(shards[4], 300)) == []
+
+
 def test_bad_expression_fails_and_leaves_previous_version(
     registry_root: Path, make_sampler_recipe
 ) -> None:

@@ -167,3 +167,17 @@ def test_load_of_a_version_whose_data_was_never_pushed_says_so(
         with pytest.raises(RegistryError, match=r"txns@1\.0\.0"):
             registry.load("txns@1.0.0", repo=clone)
     assert not cached_version_dir(registry.resolve("txns@1.0.0", repo=clone)).exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["s3://bucket/phantom", "gs://bucket/phantom", "ssh://user@host:2222/srv/phantom"]
+)
+def test_init_passes_any_dvc_remote_url_through(tmp_path: Path, url: str) -> None:
+    from dvc.config import Config
+
+    registry = Registry.init(tmp_path / "fresh", remote=url)
+    assert registry.remote_url() == url and registry.remote() is None
+    Registry.init(tmp_path / "fresh")  # running init again keeps the remote it has
+    config = Config(dvc_dir=str(tmp_path / "fresh" / ".dvc"))
+    assert config["core"]["remote"] == "phantom"
+    assert config["remote"]["phantom"]["url"] == url

@@ -15,14 +15,18 @@ from registry.cli import _registry, _say, app
 def init(
     path: Annotated[Path, typer.Argument(help="Folder to make a registry.")] = Path("."),
     remote: Annotated[
-        Path | None, typer.Option(help="DVC remote folder (default: under ~/.local/share).")
+        str | None,
+        typer.Option(
+            help="DVC remote: a folder, or any URL DVC supports (s3://, gs://, azure://, "
+            "ssh://, https://...). Default: a folder under ~/.local/share."
+        ),
     ] = None,
 ) -> None:
     """Make a folder a registry: git, DVC, a local remote, recipes/, cards/, dvc.yaml."""
     from registry.core import Registry
 
     registry = Registry.init(path, remote=remote)
-    typer.echo(f"registry ready at {registry.root} (DVC remote {registry.remote()})")
+    typer.echo(f"registry ready at {registry.root} (DVC remote {registry.remote_url()})")
 
 
 @app.command()
@@ -48,12 +52,24 @@ def validate(
 @app.command()
 def materialize(
     recipes: Annotated[list[Path], typer.Argument(help="Recipe files to build.")],
+    executor: Annotated[
+        str | None,
+        typer.Option(
+            help="Who samples the shards: local or ray (default: $PHANTOM_EXECUTOR, else local)."
+        ),
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)."),
+    ] = None,
 ) -> None:
     """Build data/<name>/ from recipes (dvc repro runs this for each changed recipe)."""
     for recipe_path in recipes:
         registry = _registry(recipe_path.resolve().parent)
         typer.echo(f"materializing {recipe_path}", err=True)
-        result = registry.materialize(recipe_path, progress=_say)
+        result = registry.materialize(
+            recipe_path, progress=_say, executor=executor, address=address
+        )
         overall = result.quality.get("overall")
         score = f", overall {overall:.1f}/100" if overall is not None else ""
         typer.echo(

@@ -18,8 +18,9 @@ not probed:
 Sampling is in batches that are a pure function of ``(random_seed, batch index)``: batch
 ``i`` of a build can be made on its own, in any order, by any process, and the rows are the
 same. That is what lets a build stream to disk with flat memory and lets shards be sampled on
-other machines. :meth:`BaseGenerator.sample` puts the batches of a build together in memory,
-for tests and small uses.
+other machines (a fitted generator pickles without its build context, so an executor can ship
+it to Ray workers once; :mod:`registry.executors`). :meth:`BaseGenerator.sample` puts the
+batches of a build together in memory, for tests and small uses.
 """
 
 from __future__ import annotations
@@ -137,6 +138,16 @@ class BaseGenerator:
         self.config = config
         self.random_seed = int(random_seed)
         self.context = context or BuildContext()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A fitted generator pickles without its build context (callbacks into the registry
+        that made it): what ships to another process is what sampling needs."""
+        return {**self.__dict__, "context": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if self.context is None:
+            self.context = BuildContext()
 
     def fit(self, train: pd.DataFrame | None) -> None:
         raise NotImplementedError

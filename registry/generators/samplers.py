@@ -136,6 +136,10 @@ class ColumnSampler(BaseGenerator):
                 data[column.name] = _draw(column, rows, rng, path=path)
         return pd.DataFrame(data, index=pd.RangeIndex(rows))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles without its DuckDB connection; the copy opens its own when it needs one."""
+        return {**super().__getstate__(), "_duckdb": None}
+
     def _connection(self) -> duckdb.DuckDBPyConnection:
         """One sandboxed DuckDB connection for every batch of this generator (setting one up
         costs about as much as evaluating a 100k-row batch). One thread: results come back in

@@ -200,10 +200,20 @@ class CopyCounter:
 
     def add(self, batch: pd.DataFrame) -> None:
         """Count the rows of ``batch`` equal to some train row."""
+        self.add_counts(self.count(batch))
+
+    def count(self, batch: pd.DataFrame) -> dict[str, int]:
+        """``{"copies", "rows"}`` of ``batch`` alone, leaving the totals as they are: what a
+        shard task counts and hands back to be summed with :meth:`add_counts`."""
         if not self.columns or not set(self.columns) <= set(batch.columns):
-            return
-        self.copies += int(np.isin(row_hashes(batch, self.columns), self._train).sum())
-        self.rows += len(batch)
+            return {"copies": 0, "rows": 0}
+        copies = int(np.isin(row_hashes(batch, self.columns), self._train).sum())
+        return {"copies": copies, "rows": len(batch)}
+
+    def add_counts(self, counts: Mapping[str, int]) -> None:
+        """Add counts made by :meth:`count` (in this process or another) to the totals."""
+        self.copies += counts.get("copies", 0)
+        self.rows += counts.get("rows", 0)
 
 
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:

@@ -33,8 +33,52 @@ def test_materialize_calls_registry_materialize_once(
     monkeypatch.setattr(Registry, "materialize", fake)
     result = invoke("materialize", str(recipe))
     assert result.exit_code == 0, result.output
-    fake.assert_called_once_with(recipe, progress=mock.ANY)
+    fake.assert_called_once_with(recipe, progress=mock.ANY, executor=None, address=None)
     assert "wrote data/txns: 400 rows" in result.stdout
+
+
+def test_materialize_passes_executor_and_address_to_registry(
+    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recipe = make_sampler_recipe("txns")
+    fake = mock.Mock()
+    fake.return_value.path = registry_root / "data" / "txns"
+    fake.return_value.manifest = {"rows": 400}
+    fake.return_value.content_hash = "sha256:" + "0" * 64
+    fake.return_value.quality = {}
+    monkeypatch.setattr(Registry, "materialize", fake)
+    result = invoke(
+        "materialize", str(recipe), "--executor", "ray", "--address", "ray://head:10001"
+    )
+    assert result.exit_code == 0, result.output
+    fake.assert_called_once_with(
+        recipe, progress=mock.ANY, executor="ray", address="ray://head:10001"
+    )
+
+
+def test_materialize_with_ray_missing_says_what_to_install_and_exits_2(
+    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.executors
+
+    recipe = make_sampler_recipe("txns")
+    monkeypatch.setattr(registry.executors, "find_spec", lambda name: None)
+    result = runner.invoke(app, ["materialize", str(recipe), "--executor", "ray"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: --executor ray needs Ray; install it with pip install 'phantom-registry[ray]'"
+    )
+    assert not (registry_root / "data" / "txns").exists()
+
+
+def test_materialize_with_an_unknown_executor_exits_2(
+    registry_root: Path, make_sampler_recipe
+) -> None:
+    result = runner.invoke(
+        app, ["materialize", str(make_sampler_recipe("txns")), "--executor", "dask"]
+    )
+    assert result.exit_code == 2
+    assert "error: unknown executor 'dask'; expected one of local, ray" in result.stderr
 
 
 def test_release_calls_registry_release_once(
