@@ -275,8 +275,10 @@ class DifferentialPrivacy(_Model):
     )
     delta: float = Field(1e-5, gt=0.0, lt=1.0, description="Probability the guarantee fails.")
     noise_multiplier: float = Field(
-        1.5, gt=0.0, le=100.0, description="Noise std over the clipping norm: more noise, less "
-        "epsilon per epoch."
+        1.5,
+        gt=0.0,
+        le=100.0,
+        description="Noise std over the clipping norm: more noise, less epsilon per epoch.",
     )
     max_grad_norm: float = Field(
         1.0, gt=0.0, le=100.0, description="Clip each row's gradient to this L2 norm."
@@ -292,7 +294,10 @@ class TabularArgnGenerator(GeneratorConfig):
         "M", description="Network size: S (fastest), M (the engine's default) or L."
     )
     max_epochs: float = Field(
-        100.0, gt=0.0, le=10_000.0, description="Passes over the seed; early stopping may end sooner."
+        100.0,
+        gt=0.0,
+        le=10_000.0,
+        description="Passes over the seed; early stopping may end it sooner.",
     )
     max_training_time: float = Field(
         10.0,
@@ -328,8 +333,9 @@ class TabularArgnGenerator(GeneratorConfig):
         "registry:<name>@<version>, or a folder inside the registry.",
     )
     device: Device = Field(
-        "cpu", description="Where torch trains and samples (auto = cuda when present); cpu is "
-        "the deterministic default."
+        "cpu",
+        description="Where torch trains and samples (auto = cuda when present); cpu is "
+        "the deterministic default.",
     )
 
     @property

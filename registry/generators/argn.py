@@ -107,9 +107,8 @@ def _engine_state(random_seed: int, workspace: Path) -> Iterator[None]:
     cache of training inside ``workspace`` instead of the user's cache.
     """
     import datasets
-    from joblib import parallel_config
-
     import mostlyai.engine._tabular.training as engine_training
+    from joblib import parallel_config
 
     saved = {
         name: os.environ.get(name)
@@ -206,6 +205,7 @@ class ArgnGenerator(BaseGenerator):
                 differential_privacy=privacy,
                 workspace_dir=self._ws,
             )
+            self._check_against_stats()  # before training: a bad condition fails fast
             engine.encode(workspace_dir=self._ws)
             engine.train(
                 model=ARGN_MODEL_SIZES[self.config.model_size],
@@ -221,7 +221,6 @@ class ArgnGenerator(BaseGenerator):
                 f"{self._label} spent generator.privacy.epsilon={self.config.privacy.epsilon:g} "
                 "before its first epoch ended; raise epsilon or noise_multiplier"
             )
-        self._check_against_stats()
         if self.training.get("stopped_by") == "max_training_time":
             self.context.progress(
                 f"{self._label}: max_training_time ({self.config.max_training_time:g} min) ended "
@@ -376,11 +375,7 @@ class ArgnGenerator(BaseGenerator):
         else:
             self._columns = list(info["columns"])
             self._dtypes = {c: _dtype(d) for c, d in info["dtypes"].items()}
-            if self.config.conditions:
-                raise RecipeError(
-                    "generator.conditions: a saved model without seed rows cannot check its "
-                    "conditions; add seed.source"
-                )
+            self._conditions = self._conditions_from_stats()
         self._check_against_stats()
 
     # --- checks ---------------------------------------------------------------------------
@@ -404,6 +399,32 @@ class ArgnGenerator(BaseGenerator):
                     f"{examples}"
                 )
             checked.append((str(column), value, condition.fraction))
+        return checked
+
+    def _conditions_from_stats(self) -> list[tuple[str, Any, float]]:
+        """Without seed rows (a saved model on its own), conditions are read against the
+        model's column statistics: categories are text, other values numbers."""
+        stats = json.loads((self._ws / MODEL_STORE / SAVED_FILES[0]).read_text())["columns"]
+        checked = []
+        for i, condition in enumerate(self.config.conditions):
+            column = stats.get(str(condition.column))
+            if column is None:
+                raise RecipeError(
+                    f"generator.conditions[{i}].column: {condition.column!r} is not a column of "
+                    f"the saved model; expected one of {', '.join(stats)}"
+                )
+            value: Any = condition.value
+            if column.get("encoding_type") == CATEGORICAL:
+                value = str(value)
+            elif isinstance(value, str):
+                try:
+                    value = float(value)
+                except ValueError as exc:
+                    raise RecipeError(
+                        f"generator.conditions[{i}].value: {condition.value!r} is not a number, "
+                        f"and column {condition.column!r} holds numbers"
+                    ) from exc
+            checked.append((str(condition.column), value, condition.fraction))
         return checked
 
     def _check_rebalancing_column(self, train: pd.DataFrame) -> None:
@@ -497,9 +518,7 @@ def _training_summary(store: Path, config: ArgnConfig) -> dict[str, Any]:
         "epochs": round(epochs, 3),
         "minutes": round(minutes, 3),
         "stopped_by": stopped_by,
-        "val_loss": min(
-            (float(r["val_loss"]) for r in rows if r.get("val_loss")), default=None
-        ),
+        "val_loss": min((float(r["val_loss"]) for r in rows if r.get("val_loss")), default=None),
     }
     if config.privacy is not None:
         budget = config.privacy.epsilon
