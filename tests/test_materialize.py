@@ -303,3 +303,38 @@ def test_a_large_build_is_scored_on_a_bounded_sample_and_counts_copies_over_ever
     counter.add(pd.read_parquet(result.path / "data"))
     assert result.quality["privacy"]["exact_copies"] == counter.copies
     assert result.quality["privacy"]["exact_copy_share"] == counter.copies / 500
+
+
+@pytest.mark.slow
+def test_table_recipe_materializes_deterministically_and_reuses_its_model(
+    registry_root: Path,
+) -> None:
+    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
+    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
+    recipe = registry_root / "recipes" / "pen.yaml"
+    recipe.write_text(
+        "name: pen\nversion: 1.0.0\n"
+        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+        "generator:\n  kind: table\n  model_size: S\n  max_epochs: 1\n"
+        "  conditions: [{column: species, value: Chinstrap, fraction: 0.5}]\n"
+        "rows: 300\nrandom_seed: 5\ntarget: species\n"
+    )
+    first = Registry(registry_root).materialize(recipe)
+    second = Registry(registry_root).materialize(recipe)
+
+    assert first.content_hash == second.content_hash
+    assert "model/ModelStore/model-data/model-weights.pt" in first.manifest["model_files"]
+    frame = pd.read_parquet(first.path / "data" / "train-00000-of-00001.parquet")
+    assert (frame["species"] == "Chinstrap").mean() >= 0.45
+    assert first.manifest["library_versions"]["mostlyai-engine"]
+
+    reuse = registry_root / "recipes" / "pen-more.yaml"
+    reuse.write_text(
+        recipe.read_text()
+        .replace("name: pen\n", "name: pen-more\n")
+        .replace("max_epochs: 1\n", "max_epochs: 1\n  path: data/pen/model\n")
+    )
+    more = Registry(registry_root).materialize(reuse)
+    assert more.manifest["model_files"].keys() == first.manifest["model_files"].keys()
+    shard = "data/train-00000-of-00001.parquet"  # same model, seed and rows: same rows
+    assert more.manifest["files"][shard] == first.manifest["files"][shard]
