@@ -88,6 +88,7 @@ def materialize(
     from registry.context import build_context
     from registry.generators import generator_class
     from registry.modalities import modality
+    from registry.quality.report import with_privacy_guarantee
 
     say = progress or (lambda _message: None)
     root = registry.root
@@ -126,6 +127,7 @@ def materialize(
         report = handler.score(written.sample, seed, recipe=recipe, plots_dir=staging / PLOTS)
         report = report.model_copy(update={"rows": recipe.rows, "scored_rows": len(written.sample)})
         report = handler.with_exact_counts(report, counter, recipe=recipe)
+        report = with_privacy_guarantee(report, generator.privacy_guarantee(), gates=recipe.quality)
         quality_text = report.model_dump_json(indent=2) + "\n"
         if not report.passed:
             _keep_failed_report(root, recipe.name, quality_text)
@@ -154,6 +156,7 @@ def materialize(
             split_rows=written.splits,
             schema=written.schema,
             library_versions=generator.library_versions(),
+            differential_privacy=generator.privacy_guarantee(),
             sampling={
                 "batch_rows": generator.batch_rows,
                 "batches": written.batches,
@@ -241,6 +244,7 @@ def build_manifest(
     library_versions: dict[str, str],
     sampling: dict[str, int],
     root: Path,
+    differential_privacy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Provenance of a build: every file's sha256 and everything that decided the bytes."""
     from registry._version import __version__
@@ -268,6 +272,7 @@ def build_manifest(
         "random_seed": recipe.random_seed,
         "sampling": sampling,
         "generation_depth": seed.generation_depth if seed is not None else 0,
+        "differential_privacy": differential_privacy,
         "library_versions": {
             "phantom": __version__,
             "python": platform.python_version(),

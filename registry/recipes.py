@@ -632,6 +632,12 @@ class QualityGates(_Model):
     min_label_fidelity: float | None = Field(
         None, ge=0.0, le=1.0, description="Images: share a real-trained classifier labels right"
     )
+    max_epsilon: float | None = Field(
+        None,
+        gt=0.0,
+        description="Differential privacy: the most epsilon the generator may have spent; a "
+        "version trained without DP has none and fails it",
+    )
 
 
 class CardMeta(_Model):

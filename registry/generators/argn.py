@@ -31,7 +31,7 @@ Conditions
 Privacy
     ``privacy: {epsilon, delta}`` trains with DP-SGD (Opacus, RDP accountant) and analyzes
     with DP value protection; training stops before the budget is spent, and
-    :meth:`ArgnGenerator.privacy` reports what was (also for a model loaded from ``path``:
+    :meth:`ArgnGenerator.privacy_guarantee` reports what was (also for a model loaded from ``path``:
     sampling is post-processing and keeps the guarantee).
 Saved model
     ``save`` copies the engine's ``ModelStore`` (column statistics, weights, model config,
@@ -216,7 +216,7 @@ class ArgnGenerator(BaseGenerator):
                 workspace_dir=self._ws,
             )
         self.training = _training_summary(self._ws / MODEL_STORE, self.config)
-        if privacy is not None and self.privacy() is None:
+        if privacy is not None and (self.privacy_guarantee() or {}).get("epsilon") is None:
             raise GeneratorError(
                 f"{self._label} spent generator.privacy.epsilon={self.config.privacy.epsilon:g} "
                 "before its first epoch ended; raise epsilon or noise_multiplier"
@@ -227,16 +227,19 @@ class ArgnGenerator(BaseGenerator):
                 "training; the rows now depend on this machine's speed"
             )
 
-    def _dp_config(self) -> dict[str, Any] | None:
+    def _dp_config(self) -> Any:
+        """The engine's DifferentialPrivacyConfig for ``privacy:`` (None without it)."""
         privacy = self.config.privacy
         if privacy is None:
             return None
-        return {
-            "max_epsilon": privacy.epsilon,
-            "delta": privacy.delta,
-            "noise_multiplier": privacy.noise_multiplier,
-            "max_grad_norm": privacy.max_grad_norm,
-        }
+        from mostlyai.engine.domain import DifferentialPrivacyConfig
+
+        return DifferentialPrivacyConfig(
+            max_epsilon=privacy.epsilon,
+            delta=privacy.delta,
+            noise_multiplier=privacy.noise_multiplier,
+            max_grad_norm=privacy.max_grad_norm,
+        )
 
     # --- sample ---------------------------------------------------------------------------
 
@@ -292,9 +295,9 @@ class ArgnGenerator(BaseGenerator):
 
     # --- what the pipeline asks -------------------------------------------------------------
 
-    def privacy(self) -> dict[str, float] | None:
-        """The differential-privacy guarantee of the trained model (``epsilon`` spent, ``delta``),
-        or ``None`` when it was trained without DP."""
+    def privacy_guarantee(self) -> dict[str, Any] | None:
+        """The differential-privacy guarantee of the trained model (``epsilon`` spent, ``delta``,
+        ``mechanism``), or ``None`` when it was trained without DP."""
         return self.training.get("differential_privacy")
 
     def library_versions(self) -> dict[str, str]:
@@ -530,6 +533,10 @@ def _training_summary(store: Path, config: ArgnConfig) -> dict[str, Any]:
         summary["differential_privacy"] = {
             "epsilon": round(max(within), 4) if within else None,
             "delta": config.privacy.delta,
+            "epsilon_budget": budget,
+            "noise_multiplier": config.privacy.noise_multiplier,
+            "max_grad_norm": config.privacy.max_grad_norm,
+            "mechanism": "DP-SGD (Opacus, RDP accountant) + DP value protection",
         }
     return summary
 

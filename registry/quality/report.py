@@ -69,6 +69,8 @@ class QualityReport(BaseModel):
     privacy: dict[str, Any] | None = None
     conformance: dict[str, Any] | None = None
     images: dict[str, Any] | None = None
+    #: The generator's formal guarantee (epsilon, delta, mechanism); None: no formal guarantee.
+    differential_privacy: dict[str, Any] | None = None
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
@@ -496,4 +498,14 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
         "min_tstr_ratio": (report.utility or {}).get("tstr_ratio"),
         "max_generation_depth": float(report.generation_depth),
         "min_label_fidelity": (report.images or {}).get("label_fidelity"),
+        "max_epsilon": (report.differential_privacy or {}).get("epsilon"),
     }
+
+
+def with_privacy_guarantee(
+    report: QualityReport, guarantee: dict[str, Any] | None, *, gates: QualityGates | None
+) -> QualityReport:
+    """``report`` with the generator's differential-privacy guarantee (``None``: none) and
+    the gates re-checked (``max_epsilon`` reads it)."""
+    draft = report.model_copy(update={"differential_privacy": guarantee})
+    return draft.model_copy(update={"gates": evaluate_gates(gate_values(draft), gates)})
