@@ -230,3 +230,9 @@ def test_argn_needs_seed_rows_and_a_fit_before_sampling() -> None:
         make_generator().fit(pd.DataFrame())
     with pytest.raises(GeneratorError, match="must be fitted before it samples"):
         make_generator().sample_batch(0, 5)
+
+
+def test_argn_privacy_budget_spent_before_the_first_epoch_is_an_error(penguins) -> None:
+    generator = make_generator(privacy={"epsilon": 0.5})
+    with pytest.raises(GeneratorError, match=r"^generator\.privacy\.epsilon: 0\.5 was spent"):
+        generator.fit(penguins)

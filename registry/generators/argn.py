@@ -218,8 +218,9 @@ class ArgnGenerator(BaseGenerator):
         self.training = _training_summary(self._ws / MODEL_STORE, self.config)
         if privacy is not None and (self.privacy_guarantee() or {}).get("epsilon") is None:
             raise GeneratorError(
-                f"{self._label} spent generator.privacy.epsilon={self.config.privacy.epsilon:g} "
-                "before its first epoch ended; raise epsilon or noise_multiplier"
+                f"generator.privacy.epsilon: {self.config.privacy.epsilon:g} was spent before the "
+                "first epoch ended (value protection's statistics take 1 of it); raise epsilon "
+                "or noise_multiplier"
             )
         if self.training.get("stopped_by") == "max_training_time":
             self.context.progress(
