@@ -214,6 +214,7 @@ class ArgnGenerator(BaseGenerator):
                 differential_privacy=privacy,
                 device=self.device,
                 workspace_dir=self._ws,
+                update_progress=self._epoch_progress,
             )
         self.training = _training_summary(self._ws / MODEL_STORE, self.config)
         if privacy is not None and (self.privacy_guarantee() or {}).get("epsilon") is None:
@@ -226,6 +227,16 @@ class ArgnGenerator(BaseGenerator):
             self.context.progress(
                 f"{self._label}: max_training_time ({self.config.max_training_time:g} min) ended "
                 "training; the rows now depend on this machine's speed"
+            )
+
+    def _epoch_progress(self, *_args: Any, message: dict | None = None, **_kw: Any) -> None:
+        """The engine's progress callback: one line per evaluated epoch."""
+        if message and message.get("val_loss") is not None:
+            epsilon = message.get("dp_eps")
+            spent = f", epsilon {epsilon:.2f}" if epsilon is not None else ""
+            self.context.progress(
+                f"epoch {message.get('epoch', 0):g}: validation loss {message['val_loss']:.4f}"
+                f"{spent}"
             )
 
     def _dp_config(self) -> Any:
