@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from registry._threads import usable_cores
 from registry.quality.gates import GateResult, evaluate_gates, missed
@@ -74,6 +74,15 @@ class QualityReport(BaseModel):
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
+
+    @model_serializer(mode="wrap")
+    def _without_absent_guarantee(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """``differential_privacy`` appears only when there is a guarantee, so the
+        quality.json of every other version keeps the bytes (and content hash) it had."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("differential_privacy", 0) is None:
+            del data["differential_privacy"]
+        return data
 
     @property
     def passed(self) -> bool:
