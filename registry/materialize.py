@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from registry._types import RegistryLike
     from registry.generators import Generator
     from registry.modalities import Modality
+    from registry.seeds import SeedData
 
 QUALITY = "quality.json"
 CARD = "README.md"
@@ -74,25 +75,31 @@ class _Written:
     batches: int
 
 
-def materialize(
-    registry: RegistryLike, recipe_path: Path, *, progress: Progress | None = None
-) -> MaterializeResult:
-    """Build ``data/<name>/`` (and ``cards/<name>.md``) from one recipe file in ``registry``.
+@dataclass(frozen=True)
+class FittedBuild:
+    """A recipe whose generator has fitted: what sampling the batches needs (any executor)."""
 
-    Returns a :class:`MaterializeResult`. Raises :class:`RecipeError` for a bad recipe,
-    :class:`SeedError` for an unreadable seed, :class:`GeneratorError` when generation fails
-    and :class:`QualityGateFailed` for missed gates; in each case nothing is written.
+    recipe: Recipe
+    recipe_path: Path
+    seed: SeedData | None
+    generator: Generator
+    handler: Modality
+
+
+def fit(
+    registry: RegistryLike, recipe_path: Path, *, progress: Progress | None = None
+) -> FittedBuild:
+    """Load ``recipe_path`` and its seed, check them, and fit its generator (nothing written).
+
+    Raises :class:`RecipeError`, :class:`SeedError` or :class:`GeneratorError` naming the file.
     """
     from registry import seeds
-    from registry.cards import render_card
     from registry.context import build_context
     from registry.generators import generator_class
     from registry.modalities import modality
     from registry.quality.report import with_privacy_guarantee
 
     say = progress or (lambda _message: None)
-    root = registry.root
-    recipe_path = Path(recipe_path)
     recipe = load_recipe(recipe_path)
     context = build_context(registry, progress=say)
     seed = None
@@ -103,7 +110,7 @@ def materialize(
             say(f"loading seed {recipe.seed.source}")
             seed = seeds.load_seed(
                 recipe.seed,
-                root=root,
+                root=registry.root,
                 random_seed=recipe.random_seed,
                 read_registry_version=context.read_version,
                 images=handler.reads_images,
@@ -113,6 +120,25 @@ def materialize(
         if seed is not None:
             say(f"fitting {recipe.generator.label} on {len(seed.train):,} seed rows")
         generator.fit(seed.train if seed is not None else None)
+    return FittedBuild(recipe, recipe_path, seed, generator, handler)
+
+
+def materialize(
+    registry: RegistryLike, recipe_path: Path, *, progress: Progress | None = None
+) -> MaterializeResult:
+    """Build ``data/<name>/`` (and ``cards/<name>.md``) from one recipe file in ``registry``.
+
+    Returns a :class:`MaterializeResult`. Raises :class:`RecipeError` for a bad recipe,
+    :class:`SeedError` for an unreadable seed, :class:`GeneratorError` when generation fails
+    and :class:`QualityGateFailed` for missed gates; in each case nothing is written.
+    """
+    from registry.cards import render_card
+
+    say = progress or (lambda _message: None)
+    root = registry.root
+    recipe_path = Path(recipe_path)
+    build = fit(registry, recipe_path, progress=say)
+    recipe, seed, generator, handler = build.recipe, build.seed, build.generator, build.handler
 
     data_dir = root / "data" / recipe.name
     with staged_folder(data_dir) as staging:
