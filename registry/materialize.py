@@ -97,7 +97,6 @@ def fit(
     from registry.context import build_context
     from registry.generators import generator_class
     from registry.modalities import modality
-    from registry.quality.report import with_privacy_guarantee
 
     say = progress or (lambda _message: None)
     recipe = load_recipe(recipe_path)
@@ -133,6 +132,7 @@ def materialize(
     and :class:`QualityGateFailed` for missed gates; in each case nothing is written.
     """
     from registry.cards import render_card
+    from registry.quality.report import with_privacy_guarantee
 
     say = progress or (lambda _message: None)
     root = registry.root
