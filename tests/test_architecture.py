@@ -46,7 +46,12 @@ def test_import_contract_is_kept(contract: str) -> None:
 
 # --- the generator seam ------------------------------------------------------------------------
 
-GENERATOR_CONFIGS = {"SdvGenerator", "SamplerGenerator", "DiffusionGenerator"}
+GENERATOR_CONFIGS = {
+    "TabularArgnGenerator",
+    "SdvGenerator",
+    "SamplerGenerator",
+    "DiffusionGenerator",
+}
 
 
 def _isinstance_targets(path: Path) -> set[str]:

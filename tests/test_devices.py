@@ -13,6 +13,7 @@ from registry.generators import make_generator
 from registry.generators._torch import resolve_device
 from registry.recipes import DiffusionGenerator as DiffusionConfig
 from registry.recipes import SdvGenerator as SdvConfig
+from registry.recipes import TabularArgnGenerator as ArgnConfig
 
 
 def gpu_present() -> bool:
@@ -27,6 +28,7 @@ needs_gpu = pytest.mark.skipif("not gpu_present()", reason="torch sees no GPU he
 def test_device_defaults_to_cpu_for_every_torch_generator() -> None:
     assert DiffusionConfig(kind="diffusion").device == "cpu"
     assert SdvConfig(kind="sdv", model="ctgan").device == "cpu"
+    assert ArgnConfig(kind="table").device == "cpu"
     assert resolve_device("cpu") == "cpu"
 
 
@@ -72,3 +74,20 @@ def test_ctgan_trains_on_the_gpu_and_keeps_the_seed_columns() -> None:
 
     assert list(sample.columns) == list(seed.columns)
     assert isinstance(sample, pd.DataFrame) and len(sample) == 20
+
+
+@pytest.mark.slow
+@needs_gpu
+def test_tabular_argn_trains_and_samples_on_the_gpu() -> None:
+    from palmerpenguins import load_penguins
+
+    seed = load_penguins().sample(200, random_state=0).reset_index(drop=True)
+    config = ArgnConfig(kind="table", model_size="S", max_epochs=1, device="cuda")
+    generator = make_generator(config, random_seed=1)
+    generator.fit(seed)
+
+    sample = generator.sample(20)
+
+    assert list(sample.columns) == list(seed.columns) and len(sample) == 20
+    assert generator.library_versions()["device"] == "cuda"
+    pd.testing.assert_frame_equal(generator.sample_batch(0, 20), sample)

@@ -16,7 +16,7 @@ import yaml
 
 from registry import Registry
 from registry._hashing import sha256_file
-from registry.errors import RecipeError
+from registry.errors import QualityGateFailed, RecipeError
 from registry.shards import split_frame
 
 
@@ -329,3 +329,75 @@ def test_a_large_build_is_scored_on_a_bounded_sample_and_counts_copies_over_ever
     counter.add(pd.read_parquet(result.path / "data"))
     assert result.quality["privacy"]["exact_copies"] == counter.copies
     assert result.quality["privacy"]["exact_copy_share"] == counter.copies / 500
+
+
+@pytest.mark.slow
+def test_table_recipe_materializes_deterministically_and_reuses_its_model(
+    registry_root: Path,
+) -> None:
+    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
+    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
+    recipe = registry_root / "recipes" / "pen.yaml"
+    recipe.write_text(
+        "name: pen\nversion: 1.0.0\n"
+        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+        "generator:\n  kind: table\n  model_size: S\n  max_epochs: 1\n"
+        "  conditions: [{column: species, value: Chinstrap, fraction: 0.5}]\n"
+        "rows: 300\nrandom_seed: 5\ntarget: species\n"
+    )
+    first = Registry(registry_root).materialize(recipe)
+    second = Registry(registry_root).materialize(recipe)
+
+    assert first.content_hash == second.content_hash
+    assert "model/ModelStore/model-data/model-weights.pt" in first.manifest["model_files"]
+    frame = pd.read_parquet(first.path / "data" / "train-00000-of-00001.parquet")
+    assert (frame["species"] == "Chinstrap").mean() >= 0.45
+    assert first.manifest["library_versions"]["mostlyai-engine"]
+    assert first.manifest["differential_privacy"] is None
+    assert "No formal privacy guarantee applies" in (first.path / "README.md").read_text()
+
+    reuse = registry_root / "recipes" / "pen-more.yaml"
+    reuse.write_text(
+        recipe.read_text()
+        .replace("name: pen\n", "name: pen-more\n")
+        .replace("max_epochs: 1\n", "max_epochs: 1\n  path: data/pen/model\n")
+    )
+    more = Registry(registry_root).materialize(reuse)
+    assert more.manifest["model_files"].keys() == first.manifest["model_files"].keys()
+    shard = "data/train-00000-of-00001.parquet"  # same model, seed and rows: same rows
+    assert more.manifest["files"][shard] == first.manifest["files"][shard]
+
+
+@pytest.mark.slow
+def test_table_recipe_with_privacy_records_the_spent_epsilon_and_gates_it(
+    registry_root: Path,
+) -> None:
+    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
+    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
+    recipe = registry_root / "recipes" / "pen-dp.yaml"
+    recipe.write_text(
+        "name: pen-dp\nversion: 1.0.0\n"
+        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+        "generator:\n  kind: table\n  model_size: S\n  max_epochs: 1\n"
+        "  privacy: {epsilon: 4, delta: 1.0e-5}\n"
+        "rows: 200\nrandom_seed: 5\nquality: {max_epsilon: 4}\n"
+    )
+    result = Registry(registry_root).materialize(recipe)
+
+    guarantee = result.manifest["differential_privacy"]
+    assert 1.0 < guarantee["epsilon"] <= 4 and guarantee["delta"] == 1e-5
+    assert result.quality["differential_privacy"] == guarantee
+    gate = next(g for g in result.quality["gates"] if g["gate"] == "max_epsilon")
+    assert gate["passed"] and gate["value"] == guarantee["epsilon"]
+    card = (result.path / "README.md").read_text()
+    assert f"epsilon = {guarantee['epsilon']:g}, delta = 1e-05" in card
+
+
+def test_max_epsilon_gate_fails_a_version_without_differential_privacy(
+    registry_root: Path, make_sampler_recipe
+) -> None:
+    path = make_sampler_recipe("txns", rows=100)
+    path.write_text(path.read_text() + "quality: {max_epsilon: 8}\n")
+
+    with pytest.raises(QualityGateFailed, match=r"max_epsilon: not computed, threshold 8"):
+        Registry(registry_root).materialize(path)

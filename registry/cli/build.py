@@ -32,7 +32,9 @@ def init(
 @app.command()
 def new(
     name: Annotated[str, typer.Argument(help="Dataset name: lowercase letters, digits, -.")],
-    kind: Annotated[str, typer.Option(help="sdv, sampler or diffusion.")] = "sampler",
+    kind: Annotated[
+        str, typer.Option(help="table (TabularARGN), sdv, sampler or diffusion.")
+    ] = "sampler",
 ) -> None:
     """Scaffold recipes/NAME.yaml and register its DVC stage."""
     path = _registry().new_recipe(name, kind=kind)

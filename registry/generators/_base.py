@@ -13,7 +13,9 @@ not probed:
 - ``batch_rows``: how many rows one batch holds (fixed per kind: it is part of the bytes);
 - ``class_names``: the label names of an image set (``None`` for tables);
 - ``save(folder)`` / ``load(folder, ...)``: the fitted model, written beside the data in
-  ``model/`` so that a later version can sample more without fitting again.
+  ``model/`` so that a later version can sample more without fitting again;
+- ``privacy_guarantee()``: the formal (differential privacy) guarantee the fitted model
+  carries, or ``None`` (the default: no formal guarantee).
 
 Sampling is in batches that are a pure function of ``(random_seed, batch index)``: batch
 ``i`` of a build can be made on its own, in any order, by any process, and the rows are the
@@ -102,6 +104,11 @@ class Generator(Protocol):
         """The versions of the libraries whose behaviour decides the rows (for the manifest)."""
         ...
 
+    def privacy_guarantee(self) -> dict[str, Any] | None:
+        """The differential-privacy guarantee of the fitted model (``epsilon``, ``delta``,
+        ``mechanism``), or ``None`` when it gives none."""
+        ...
+
     @classmethod
     def check(cls, recipe: Recipe, *, context: BuildContext) -> None:
         """Deep checks of this kind beyond its pydantic model and its modality's seed checks
@@ -178,6 +185,9 @@ class BaseGenerator:
 
     def library_versions(self) -> dict[str, str]:
         return {}
+
+    def privacy_guarantee(self) -> dict[str, Any] | None:
+        return None
 
     @classmethod
     def check(cls, recipe: Recipe, *, context: BuildContext) -> None:

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from registry._threads import usable_cores
 from registry.quality.gates import GateResult, evaluate_gates, missed
@@ -69,9 +69,20 @@ class QualityReport(BaseModel):
     privacy: dict[str, Any] | None = None
     conformance: dict[str, Any] | None = None
     images: dict[str, Any] | None = None
+    #: The generator's formal guarantee (epsilon, delta, mechanism); None: no formal guarantee.
+    differential_privacy: dict[str, Any] | None = None
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
+
+    @model_serializer(mode="wrap")
+    def _without_absent_guarantee(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """``differential_privacy`` appears only when there is a guarantee, so the
+        quality.json of every other version keeps the bytes (and content hash) it had."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("differential_privacy", 0) is None:
+            del data["differential_privacy"]
+        return data
 
     @property
     def passed(self) -> bool:
@@ -496,4 +507,14 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
         "min_tstr_ratio": (report.utility or {}).get("tstr_ratio"),
         "max_generation_depth": float(report.generation_depth),
         "min_label_fidelity": (report.images or {}).get("label_fidelity"),
+        "max_epsilon": (report.differential_privacy or {}).get("epsilon"),
     }
+
+
+def with_privacy_guarantee(
+    report: QualityReport, guarantee: dict[str, Any] | None, *, gates: QualityGates | None
+) -> QualityReport:
+    """``report`` with the generator's differential-privacy guarantee (``None``: none) and
+    the gates re-checked (``max_epsilon`` reads it)."""
+    draft = report.model_copy(update={"differential_privacy": guarantee})
+    return draft.model_copy(update={"gates": evaluate_gates(gate_values(draft), gates)})

@@ -109,9 +109,10 @@ def test_new_then_validate_then_schema(registry_root: Path, monkeypatch: pytest.
     monkeypatch.chdir(registry_root)
     assert invoke("new", "fraud", "--kind", "sampler").exit_code == 0
     assert invoke("new", "wine", "--kind", "sdv").exit_code == 0
+    assert invoke("new", "credit", "--kind", "table").exit_code == 0
     result = invoke("validate")
     assert result.exit_code == 0, result.output
-    assert result.stdout.split() == ["ok", "fraud@0.1.0", "ok", "wine@0.1.0"]
+    assert result.stdout.split() == ["ok", "credit@0.1.0", "ok", "fraud@0.1.0", "ok", "wine@0.1.0"]
     schema = json.loads(invoke("schema").stdout)
     assert schema["title"] == "Recipe"
 
