@@ -131,6 +131,9 @@ class DiesOnce:
     def library_versions(self) -> dict[str, str]:
         return self.inner.library_versions()
 
+    def privacy_guarantee(self) -> dict[str, Any] | None:
+        return self.inner.privacy_guarantee()
+
 
 def test_ray_build_survives_a_worker_that_dies_and_writes_the_same_bytes(
     registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
