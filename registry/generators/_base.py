@@ -181,7 +181,13 @@ class BaseGenerator:
         cls, folder: Path, config: Any, *, random_seed: int, context: BuildContext | None = None
     ) -> BaseGenerator:
         """A generator fitted from the model an earlier build saved in ``folder``."""
-        raise GeneratorError(f"a {config.kind} generator saves no model to load")
+        generator = cls(config, random_seed=random_seed, context=context)
+        generator._load_saved(folder, None)
+        return generator
+
+    def _load_saved(self, folder: Path, train: pd.DataFrame | None) -> None:
+        """Take a saved model from ``folder``; ``train`` (when given) is the seed's train part."""
+        raise GeneratorError(f"a {self.config.kind} generator saves no model to load")
 
     def library_versions(self) -> dict[str, str]:
         return {}

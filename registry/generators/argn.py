@@ -350,20 +350,6 @@ class ArgnGenerator(BaseGenerator):
         (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
         return True
 
-    @classmethod
-    def load(
-        cls,
-        folder: Path,
-        config: ArgnConfig,
-        *,
-        random_seed: int,
-        context: BuildContext | None = None,
-    ) -> ArgnGenerator:
-        """A generator that samples from the model saved in ``folder`` (no training)."""
-        generator = cls(config, random_seed=random_seed, context=context)
-        generator._load_saved(folder, None)
-        return generator
-
     def _load_saved(self, folder: Path, train: pd.DataFrame | None) -> None:
         """Take the model a build saved in ``folder`` (the ``model/`` of a version)."""
         info_path = folder / SAVED_INFO

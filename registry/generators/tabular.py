@@ -309,20 +309,6 @@ class SdvGenerator(BaseGenerator):
         (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
         return True
 
-    @classmethod
-    def load(
-        cls,
-        folder: Path,
-        config: SdvConfig,
-        *,
-        random_seed: int,
-        context: BuildContext | None = None,
-    ) -> SdvGenerator:
-        """A generator that samples from the model saved in ``folder`` (no fitting)."""
-        generator = cls(config, random_seed=random_seed, context=context)
-        generator._load_saved(folder, None)
-        return generator
-
     def _load_saved(self, folder: Path, train: pd.DataFrame | None) -> None:
         """Take the synthesizer a build saved in ``folder`` (``model/`` of a version)."""
         model, info_path = folder / SAVED_MODEL, folder / SAVED_INFO
