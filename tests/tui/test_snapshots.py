@@ -54,7 +54,9 @@ SCREENS = {
     "versions": steps("enter"),
     "card": steps(version="txns@1.1.0"),
     "data": steps("2", version="txns@1.1.0"),
-    "quality": steps("4", "down", version="txns@1.1.0"),
+    # The first column's histogram: after "down" the narrow plot's x labels sometimes landed a
+    # cell apart (plotext's label placement at 80 columns); test_app covers the key itself.
+    "quality": steps("4", version="txns@1.1.0"),
     "quality-seeded": steps("4", version="wine-synth@1.1.0"),
     "compare": steps("c", version="txns@1.1.0"),
     "sql": steps("s", f"set:{QUERY}", "enter"),
