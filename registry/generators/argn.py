@@ -65,8 +65,14 @@ import pandas as pd
 
 from registry.errors import GeneratorError, PhantomError, RecipeError
 from registry.generators._base import MODEL_FOLDER, BaseGenerator, BuildContext, batch_seed
+from registry.generators._conditions import (
+    checked_conditions,
+    condition_counts,
+    find_column,
+    saved_dtype,
+)
 from registry.generators._torch import limited_threads, resolve_device, seeded, torch_thread_count
-from registry.generators.tabular import _find_column, _one_line, _seen_value, condition_counts
+from registry.generators.tabular import _one_line
 from registry.recipes import ARGN_MODEL_SIZES
 from registry.recipes import TabularArgnGenerator as ArgnConfig
 
@@ -178,7 +184,9 @@ class ArgnGenerator(BaseGenerator):
             )
         self._columns = list(train.columns)
         self._dtypes = dict(train.dtypes.items())
-        self._conditions = self._checked_conditions(train)
+        self._conditions = [
+            (str(c), v, f) for c, v, f in checked_conditions(self.config.conditions, train)
+        ]
         self._check_rebalancing_column(train)
         frame = _engine_frame(train)
 
@@ -371,36 +379,22 @@ class ArgnGenerator(BaseGenerator):
         if train is not None:
             self._columns = list(train.columns)
             self._dtypes = dict(train.dtypes.items())
-            self._conditions = self._checked_conditions(train)
+            self._conditions = [
+                (str(c), v, f) for c, v, f in checked_conditions(self.config.conditions, train)
+            ]
             self._check_rebalancing_column(train)
         else:
             self._columns = list(info["columns"])
-            self._dtypes = {c: _dtype(d) for c, d in info["dtypes"].items()}
+            self._dtypes = {c: saved_dtype(d) for c, d in info["dtypes"].items()}
             self._conditions = self._conditions_from_stats()
         self._check_against_stats()
 
     # --- checks ---------------------------------------------------------------------------
 
-    def _checked_conditions(self, train: pd.DataFrame) -> list[tuple[str, Any, float]]:
-        checked = []
-        for i, condition in enumerate(self.config.conditions):
-            column = _find_column(train, condition.column)
-            if column is None:
-                raise RecipeError(
-                    f"generator.conditions[{i}].column: {condition.column!r} is not a column of "
-                    f"the seed; expected one of {', '.join(map(str, train.columns))}"
-                )
-            value = _seen_value(train[column], condition.value)
-            if value is None:
-                seen = train[column].dropna().unique().tolist()
-                examples = ", ".join(repr(v) for v in seen[:5]) + (", ..." if len(seen) > 5 else "")
-                raise RecipeError(
-                    f"generator.conditions[{i}].value: {condition.value!r} never occurs in "
-                    f"column {condition.column!r} of the seed's train part; expected one of "
-                    f"{examples}"
-                )
-            checked.append((str(column), value, condition.fraction))
-        return checked
+    def _seed_conditions(self, train: pd.DataFrame) -> list[tuple[str, Any, float]]:
+        """The recipe's conditions checked against the seed; the engine names columns by str."""
+        checked = checked_conditions(self.config.conditions, train)
+        return [(str(column), value, fraction) for column, value, fraction in checked]
 
     def _conditions_from_stats(self) -> list[tuple[str, Any, float]]:
         """Without seed rows (a saved model on its own), conditions are read against the
@@ -430,7 +424,7 @@ class ArgnGenerator(BaseGenerator):
 
     def _check_rebalancing_column(self, train: pd.DataFrame) -> None:
         rebalancing = self.config.rebalancing
-        if rebalancing is not None and _find_column(train, rebalancing.column) is None:
+        if rebalancing is not None and find_column(train, rebalancing.column) is None:
             raise RecipeError(
                 f"generator.rebalancing.column: {rebalancing.column!r} is not a column of the "
                 f"seed; expected one of {', '.join(map(str, train.columns))}"
@@ -537,14 +531,6 @@ def _training_summary(store: Path, config: ArgnConfig) -> dict[str, Any]:
             "mechanism": "DP-SGD (Opacus, RDP accountant) + DP value protection",
         }
     return summary
-
-
-def _dtype(name: str) -> Any:
-    """A dtype from its saved name; an unknown one stays object."""
-    try:
-        return pd.api.types.pandas_dtype(name)
-    except TypeError:
-        return np.dtype(object)
 
 
 __all__ = ["ArgnGenerator", "condition_counts"]

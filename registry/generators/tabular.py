@@ -54,7 +54,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from functools import partial
 from importlib import metadata
 from types import SimpleNamespace
@@ -66,6 +66,12 @@ import pandas as pd
 
 from registry.errors import GeneratorError, PhantomError, RecipeError
 from registry.generators._base import MODEL_FOLDER, BaseGenerator, BuildContext, batch_seed
+from registry.generators._conditions import (
+    checked_conditions,
+    condition_counts,
+    find_column_in,
+    saved_dtype,
+)
 from registry.generators._torch import limited_threads, resolve_device, seeded, torch_thread_count
 from registry.recipes import SdvGenerator as SdvConfig
 
@@ -171,7 +177,7 @@ class SdvGenerator(BaseGenerator):
             raise GeneratorError(f"{self._label} needs seed rows to fit; add seed.source")
         self._columns = list(train.columns)
         self._dtypes = dict(train.dtypes.items())
-        self._conditions = self._checked_conditions(train)
+        self._conditions = checked_conditions(self.config.conditions, train)
         frame = _model_frame(train)
 
         with _sdv_errors(f"{self._label} could not read the seed"):
@@ -332,11 +338,11 @@ class SdvGenerator(BaseGenerator):
         self._dtypes = (
             dict(train.dtypes.items())
             if train is not None
-            else {c: _dtype(d) for c, d in info["dtypes"].items()}
+            else {c: saved_dtype(d) for c, d in info["dtypes"].items()}
         )
         self.sdtypes = dict(info.get("sdtypes", {}))
         if train is not None:
-            self._conditions = self._checked_conditions(train)
+            self._conditions = checked_conditions(self.config.conditions, train)
         elif self.config.conditions:
             raise RecipeError(
                 "generator.conditions: a saved model without seed rows cannot check its "
@@ -344,27 +350,6 @@ class SdvGenerator(BaseGenerator):
             )
 
     # --- helpers -----------------------------------------------------------------------------
-
-    def _checked_conditions(self, train: pd.DataFrame) -> list[tuple[Any, Any, float]]:
-        checked = []
-        for i, condition in enumerate(self.config.conditions):
-            column = _find_column(train, condition.column)
-            if column is None:
-                raise RecipeError(
-                    f"generator.conditions[{i}].column: {condition.column!r} is not a column of "
-                    f"the seed; expected one of {', '.join(map(str, train.columns))}"
-                )
-            value = _seen_value(train[column], condition.value)
-            if value is None:
-                seen = train[column].dropna().unique().tolist()
-                examples = ", ".join(repr(v) for v in seen[:5]) + (", ..." if len(seen) > 5 else "")
-                raise RecipeError(
-                    f"generator.conditions[{i}].value: {condition.value!r} never occurs in "
-                    f"column {condition.column!r} of the seed's train part; expected one of "
-                    f"{examples}"
-                )
-            checked.append((column, value, condition.fraction))
-        return checked
 
     def _check_distributions(self, copula: Any) -> None:
         """Name the valid choices when a distribution param is unknown (SDV only says no)."""
@@ -382,7 +367,7 @@ class SdvGenerator(BaseGenerator):
 
     def _like_seed(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The seed's columns in its order, cast back to its dtypes where values allow."""
-        frame.columns = [_find_column_in(self._columns, c) for c in frame.columns]
+        frame.columns = [find_column_in(self._columns, c) for c in frame.columns]
         frame = frame[self._columns]
         for column, dtype in self._dtypes.items():
             if frame[column].dtype == dtype:
@@ -392,14 +377,6 @@ class SdvGenerator(BaseGenerator):
             except (TypeError, ValueError):
                 continue  # e.g. NaN in an int column: keep SDV's dtype rather than fail
         return frame
-
-
-def _dtype(name: str) -> Any:
-    """A dtype from its saved name; an unknown one stays object (values keep SDV's type)."""
-    try:
-        return pd.api.types.pandas_dtype(name)
-    except TypeError:
-        return np.dtype(object)
 
 
 def column_sdtypes(
@@ -446,19 +423,6 @@ def _column_kwargs(sdtype: str) -> dict[str, Any]:
     return {"sdtype": sdtype, "pii": True}
 
 
-def condition_counts(fractions: list[float], rows: int) -> list[int]:
-    """``round(fraction * rows)`` per condition, trimmed from the last so they fit in ``rows``."""
-    counts = [round(fraction * rows) for fraction in fractions]
-    excess = sum(counts) - rows
-    for i in reversed(range(len(counts))):
-        if excess <= 0:
-            break
-        cut = min(excess, counts[i])
-        counts[i] -= cut
-        excess -= cut
-    return counts
-
-
 def _model_frame(train: pd.DataFrame) -> pd.DataFrame:
     """A copy SDV handles well: pandas categoricals and string dtypes become objects."""
     frame = train.reset_index(drop=True).copy()
@@ -467,38 +431,6 @@ def _model_frame(train: pd.DataFrame) -> pd.DataFrame:
         if isinstance(dtype, pd.CategoricalDtype | pd.StringDtype):
             frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
     return frame
-
-
-def _find_column(frame: pd.DataFrame, name: str) -> Any:
-    """The frame's column called ``name`` (columns may be non-strings); ``None`` if none is."""
-    return _find_column_in(list(frame.columns), name, default=None)
-
-
-def _find_column_in(columns: list[Any], name: Any, default: Any = ...) -> Any:
-    for column in columns:
-        if column == name or str(column) == str(name):
-            return column
-    return name if default is ... else default
-
-
-def _seen_value(values: pd.Series, value: Any) -> Any:
-    """``value`` as it occurs in ``values`` (a YAML ``7`` matches a ``"7"`` label), or None."""
-    candidates = [value]
-    if not isinstance(value, str):
-        candidates.append(str(value))
-    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        with suppress(ValueError):
-            candidates.append(float(value))
-    present = values.dropna()
-    for candidate in candidates:
-        try:
-            matches = present == candidate
-        except TypeError:
-            continue
-        if bool(matches.any()):
-            found = present[matches].iloc[0]
-            return found.item() if isinstance(found, np.generic) else found
-    return None
 
 
 __all__ = [

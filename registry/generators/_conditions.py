@@ -1,0 +1,108 @@
+"""What table generators share about a seed's columns: finding a column a recipe names,
+a condition's value as the seed spells it, how many rows a condition gets, and dtypes read
+back from a saved model's notes. Both the SDV and the TabularARGN kinds condition on seed
+columns the same way, so they check conditions here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from registry.errors import RecipeError
+
+
+def checked_conditions(
+    conditions: Sequence[Any], train: pd.DataFrame
+) -> list[tuple[Any, Any, float]]:
+    """``(column, value, fraction)`` of each recipe condition, as the seed spells them.
+
+    Raises :class:`RecipeError` naming ``generator.conditions[i]`` for a column the seed
+    lacks, or a value its train part never has.
+    """
+    checked = []
+    for i, condition in enumerate(conditions):
+        column = find_column(train, condition.column)
+        if column is None:
+            raise RecipeError(
+                f"generator.conditions[{i}].column: {condition.column!r} is not a column of "
+                f"the seed; expected one of {', '.join(map(str, train.columns))}"
+            )
+        value = seen_value(train[column], condition.value)
+        if value is None:
+            seen = train[column].dropna().unique().tolist()
+            examples = ", ".join(repr(v) for v in seen[:5]) + (", ..." if len(seen) > 5 else "")
+            raise RecipeError(
+                f"generator.conditions[{i}].value: {condition.value!r} never occurs in "
+                f"column {condition.column!r} of the seed's train part; expected one of "
+                f"{examples}"
+            )
+        checked.append((column, value, condition.fraction))
+    return checked
+
+
+def condition_counts(fractions: list[float], rows: int) -> list[int]:
+    """``round(fraction * rows)`` per condition, trimmed from the last so they fit in ``rows``."""
+    counts = [round(fraction * rows) for fraction in fractions]
+    excess = sum(counts) - rows
+    for i in reversed(range(len(counts))):
+        if excess <= 0:
+            break
+        cut = min(excess, counts[i])
+        counts[i] -= cut
+        excess -= cut
+    return counts
+
+
+def find_column(frame: pd.DataFrame, name: str) -> Any:
+    """The frame's column called ``name`` (columns may be non-strings); ``None`` if none is."""
+    return find_column_in(list(frame.columns), name, default=None)
+
+
+def find_column_in(columns: list[Any], name: Any, default: Any = ...) -> Any:
+    for column in columns:
+        if column == name or str(column) == str(name):
+            return column
+    return name if default is ... else default
+
+
+def seen_value(values: pd.Series, value: Any) -> Any:
+    """``value`` as it occurs in ``values`` (a YAML ``7`` matches a ``"7"`` label), or None."""
+    candidates = [value]
+    if not isinstance(value, str):
+        candidates.append(str(value))
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        with suppress(ValueError):
+            candidates.append(float(value))
+    present = values.dropna()
+    for candidate in candidates:
+        try:
+            matches = present == candidate
+        except TypeError:
+            continue
+        if bool(matches.any()):
+            found = present[matches].iloc[0]
+            return found.item() if isinstance(found, np.generic) else found
+    return None
+
+
+def saved_dtype(name: str) -> Any:
+    """A dtype from its saved name; an unknown one stays object."""
+    try:
+        return pd.api.types.pandas_dtype(name)
+    except TypeError:
+        return np.dtype(object)
+
+
+__all__ = [
+    "checked_conditions",
+    "condition_counts",
+    "find_column",
+    "find_column_in",
+    "saved_dtype",
+    "seen_value",
+]
