@@ -46,37 +46,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from materialize_memory import GAUSSIAN_COPULA, SAMPLER
 
-RECIPES = {
-    "gaussian_copula": """
-        name: bench
-        version: 1.0.0
-        seed: {{source: "sklearn:wine", holdout: 0.2}}
-        generator: {{kind: sdv, model: gaussian_copula}}
-        rows: {rows}
-        splits: {{train: 0.9, test: 0.1}}
-        random_seed: 7
-        target: target
-        quality: {{min_overall: 0}}
-    """,
-    "sampler": """
-        name: bench
-        version: 1.0.0
-        generator:
-          kind: sampler
-          columns:
-            - {{name: merchant, type: category, values: {{grocery: 0.5, travel: 0.2, online: 0.3}}}}
-            - {{name: amount, type: lognormal, mean: 3.5, sigma: 1.0}}
-            - {{name: hour, type: uniform, low: 0, high: 23, dtype: int}}
-            - {{name: ts, type: datetime, start: "2025-01-01", end: "2025-12-31"}}
-            - name: is_fraud
-              type: expression
-              sql: "CASE WHEN amount > 900 AND hour < 5 THEN 1 ELSE 0 END"
-        rows: {rows}
-        splits: {{train: 0.9, test: 0.1}}
-        random_seed: 7
-    """,
-}
+# The recipes whose memory benchmarks/materialize_memory.py measures: (text, name).
+RECIPES = {"gaussian_copula": (GAUSSIAN_COPULA, "wine-gc"), "sampler": (SAMPLER, "txns")}
 
 
 @dataclass
@@ -127,8 +100,9 @@ def build(kind: str, rows: int, executor: str, phantom: str) -> Run:
     with tempfile.TemporaryDirectory(prefix="phantom-scale-") as tmp:
         root = Path(tmp) / "registry"
         subprocess.run([phantom, "init", str(root)], check=True, capture_output=True)
-        recipe = root / "recipes" / "bench.yaml"
-        recipe.write_text(textwrap.dedent(RECIPES[kind].format(rows=rows)))
+        text, name = RECIPES[kind]
+        recipe = root / "recipes" / f"{name}.yaml"
+        recipe.write_text(textwrap.dedent(text.format(rows=rows)))
         command = ["/usr/bin/time", "-v", phantom, "materialize", str(recipe)]
         run, stop, marks = Run(), threading.Event(), {}
         start = time.monotonic()
