@@ -127,6 +127,28 @@ def make_sampler_recipe(registry_root: Path) -> Callable[..., Path]:
     return make
 
 
+PENGUINS_SEED = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
+
+
+@pytest.fixture
+def make_penguins_recipe(registry_root: Path) -> Callable[..., Path]:
+    """Write `recipes/<name>.yaml` seeded from the bundled penguins CSV (copied in once);
+    ``body`` is the rest of the recipe (generator, rows, ...)."""
+
+    def make(body: str, *, name: str = "pen") -> Path:
+        seed = registry_root / "recipes" / "seeds" / "penguins.csv"
+        if not seed.exists():
+            seed.write_bytes(PENGUINS_SEED.read_bytes())
+        path = registry_root / "recipes" / f"{name}.yaml"
+        path.write_text(
+            f"name: {name}\nversion: 1.0.0\n"
+            "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n" + body
+        )
+        return path
+
+    return make
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text))

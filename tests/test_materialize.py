@@ -249,13 +249,10 @@ def test_streamed_build_holds_the_batches_in_order_across_splits_and_shards(
 
 
 @pytest.mark.slow
-def test_sdv_recipe_materializes_deterministically(registry_root: Path) -> None:
-    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
-    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
-    recipe = registry_root / "recipes" / "pen.yaml"
-    recipe.write_text(
-        "name: pen\nversion: 1.0.0\n"
-        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+def test_sdv_recipe_materializes_deterministically(
+    registry_root: Path, make_penguins_recipe
+) -> None:
+    recipe = make_penguins_recipe(
         "generator:\n  kind: sdv\n  model: gaussian_copula\n"
         "  conditions: [{column: species, value: Chinstrap, fraction: 0.5}]\n"
         "rows: 300\nrandom_seed: 5\ntarget: species\n"
@@ -298,7 +295,7 @@ def test_missed_gate_fails_with_one_line_per_gate_and_writes_nothing(
 
 @pytest.mark.slow
 def test_a_large_build_is_scored_on_a_bounded_sample_and_counts_copies_over_every_row(
-    registry_root: Path, monkeypatch: pytest.MonkeyPatch
+    registry_root: Path, make_penguins_recipe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import registry.materialize
     from registry.generators.tabular import SdvGenerator
@@ -307,12 +304,7 @@ def test_a_large_build_is_scored_on_a_bounded_sample_and_counts_copies_over_ever
 
     monkeypatch.setattr(registry.materialize, "SCORE_ROWS", 90)
     monkeypatch.setattr(SdvGenerator, "batch_rows", 100)
-    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
-    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
-    recipe = registry_root / "recipes" / "pen.yaml"
-    recipe.write_text(
-        "name: pen\nversion: 1.0.0\n"
-        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+    recipe = make_penguins_recipe(
         "generator: {kind: sdv, model: gaussian_copula}\n"
         "rows: 500\nrandom_seed: 5\nquality: {min_overall: 0, max_exact_copy_excess: 1}\n"
     )
@@ -333,14 +325,9 @@ def test_a_large_build_is_scored_on_a_bounded_sample_and_counts_copies_over_ever
 
 @pytest.mark.slow
 def test_table_recipe_materializes_deterministically_and_reuses_its_model(
-    registry_root: Path,
+    registry_root: Path, make_penguins_recipe
 ) -> None:
-    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
-    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
-    recipe = registry_root / "recipes" / "pen.yaml"
-    recipe.write_text(
-        "name: pen\nversion: 1.0.0\n"
-        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+    recipe = make_penguins_recipe(
         "generator:\n  kind: table\n  model_size: S\n  max_epochs: 1\n"
         "  conditions: [{column: species, value: Chinstrap, fraction: 0.5}]\n"
         "rows: 300\nrandom_seed: 5\ntarget: species\n"
@@ -370,17 +357,13 @@ def test_table_recipe_materializes_deterministically_and_reuses_its_model(
 
 @pytest.mark.slow
 def test_table_recipe_with_privacy_records_the_spent_epsilon_and_gates_it(
-    registry_root: Path,
+    registry_root: Path, make_penguins_recipe
 ) -> None:
-    penguins = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
-    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(penguins.read_bytes())
-    recipe = registry_root / "recipes" / "pen-dp.yaml"
-    recipe.write_text(
-        "name: pen-dp\nversion: 1.0.0\n"
-        "seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}\n"
+    recipe = make_penguins_recipe(
         "generator:\n  kind: table\n  model_size: S\n  max_epochs: 1\n"
         "  privacy: {epsilon: 4, delta: 1.0e-5}\n"
-        "rows: 200\nrandom_seed: 5\nquality: {max_epsilon: 4}\n"
+        "rows: 200\nrandom_seed: 5\nquality: {max_epsilon: 4}\n",
+        name="pen-dp",
     )
     result = Registry(registry_root).materialize(recipe)
 

@@ -21,11 +21,7 @@ from registry._hashing import sha256_file
 from registry.cli import app
 from registry.errors import GeneratorError
 
-PENGUINS = Path(__file__).resolve().parents[1] / "recipes" / "seeds" / "penguins.csv"
 GAUSSIAN_COPULA = """\
-name: pen
-version: 1.0.0
-seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}
 generator: {kind: sdv, model: gaussian_copula}
 rows: 2000
 splits: {train: 0.7, test: 0.3}
@@ -58,11 +54,8 @@ def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def gaussian_copula_recipe(registry_root: Path) -> Path:
-    (registry_root / "recipes" / "seeds" / "penguins.csv").write_bytes(PENGUINS.read_bytes())
-    path = registry_root / "recipes" / "pen.yaml"
-    path.write_text(GAUSSIAN_COPULA)
-    return path
+def gaussian_copula_recipe(make_penguins_recipe) -> Path:
+    return make_penguins_recipe(GAUSSIAN_COPULA)
 
 
 def materialize_with_ray(recipe: Path) -> dict[str, Any]:
