@@ -21,16 +21,22 @@ def invoke(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def test_materialize_calls_registry_materialize_once(
-    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    recipe = make_sampler_recipe("txns")
+def fake_materialize(registry_root: Path, monkeypatch: pytest.MonkeyPatch) -> mock.Mock:
+    """``Registry.materialize`` replaced by a mock that reports a 400-row build of txns."""
     fake = mock.Mock()
     fake.return_value.path = registry_root / "data" / "txns"
     fake.return_value.manifest = {"rows": 400}
     fake.return_value.content_hash = "sha256:" + "0" * 64
     fake.return_value.quality = {"fidelity": None}
     monkeypatch.setattr(Registry, "materialize", fake)
+    return fake
+
+
+def test_materialize_calls_registry_materialize_once(
+    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recipe = make_sampler_recipe("txns")
+    fake = fake_materialize(registry_root, monkeypatch)
     result = invoke("materialize", str(recipe))
     assert result.exit_code == 0, result.output
     fake.assert_called_once_with(recipe, progress=mock.ANY, executor=None, address=None)
@@ -41,12 +47,7 @@ def test_materialize_passes_executor_and_address_to_registry(
     registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recipe = make_sampler_recipe("txns")
-    fake = mock.Mock()
-    fake.return_value.path = registry_root / "data" / "txns"
-    fake.return_value.manifest = {"rows": 400}
-    fake.return_value.content_hash = "sha256:" + "0" * 64
-    fake.return_value.quality = {}
-    monkeypatch.setattr(Registry, "materialize", fake)
+    fake = fake_materialize(registry_root, monkeypatch)
     result = invoke(
         "materialize", str(recipe), "--executor", "ray", "--address", "ray://head:10001"
     )
