@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from registry._types import Progress, RegistryLike
-from registry.folders import MANIFEST
+from registry.folders import MANIFEST, version_shards
 from registry.generators import MODEL_FOLDER, BuildContext
 
 if TYPE_CHECKING:
@@ -51,12 +51,8 @@ def read_version_frame(registry: RegistryLike, spec: str) -> RegistryFrame:
 
     folder = registry.fetch(registry.resolve(spec))
     manifest = json.loads((folder / MANIFEST).read_text())
-    frames = [
-        pd.read_parquet(folder / rel)
-        for rel in sorted(manifest["files"])
-        if rel.endswith(".parquet")
-    ]
-    frame = pd.concat(frames, ignore_index=True)
+    shards = sorted(path for paths in version_shards(folder).values() for path in paths)
+    frame = pd.concat([pd.read_parquet(path) for path in shards], ignore_index=True)
     return RegistryFrame(frame, int(manifest["generation_depth"]), manifest["content_hash"])
 
 

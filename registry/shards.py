@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -38,15 +36,6 @@ def split_counts(total: int, shares: dict[str, float]) -> dict[str, int]:
     for name in sorted(exact, key=lambda n: exact[n] - counts[n], reverse=True)[:leftover]:
         counts[name] += 1
     return counts
-
-
-def split_frame(frame: pd.DataFrame, shares: dict[str, float]) -> dict[str, pd.DataFrame]:
-    """Cut an in-memory sample into splits exactly as a streamed build does."""
-    splits, start = {}, 0
-    for name, count in split_counts(len(frame), shares).items():
-        splits[name] = frame.iloc[start : start + count].reset_index(drop=True)
-        start += count
-    return splits
 
 
 @dataclass(frozen=True)
@@ -128,6 +117,5 @@ __all__ = [
     "plan_shards",
     "shard_rows",
     "split_counts",
-    "split_frame",
     "write_shard",
 ]

@@ -17,7 +17,7 @@ import yaml
 from registry import Registry
 from registry._hashing import sha256_file
 from registry.errors import QualityGateFailed, RecipeError
-from registry.shards import split_frame
+from registry.shards import split_counts
 
 
 def test_materialize_writes_the_dataset_layout(registry_root: Path, make_sampler_recipe) -> None:
@@ -100,11 +100,9 @@ def test_load_dataset_reads_the_folder_as_it_is(registry_root: Path, make_sample
     assert loaded["train"].column_names == ["id", "merchant", "amount", "hour", "is_fraud"]
 
 
-def test_split_frame_cuts_by_share_with_exact_total() -> None:
-    frame = pd.DataFrame({"x": range(101)})
-    parts = split_frame(frame, {"train": 0.7, "validation": 0.2, "test": 0.1})
-    assert {k: len(v) for k, v in parts.items()} == {"train": 71, "validation": 20, "test": 10}
-    assert pd.concat(parts.values())["x"].tolist() == list(range(101))
+def test_split_counts_cut_by_share_with_exact_total() -> None:
+    counts = split_counts(101, {"train": 0.7, "validation": 0.2, "test": 0.1})
+    assert counts == {"train": 71, "validation": 20, "test": 10}
 
 
 def test_plan_shards_cuts_each_split_into_fixed_row_ranges() -> None:
