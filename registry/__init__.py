@@ -63,7 +63,11 @@ def resolve(spec: str, repo: str | _Path | None = None) -> Version:
 
 
 def load(
-    spec: str, repo: str | _Path | None = None, *, lock: str | _Path | None = None
+    spec: str,
+    repo: str | _Path | None = None,
+    *,
+    lock: str | _Path | None = None,
+    table: str | None = None,
 ) -> datasets.DatasetDict:
     """Load a released version as a ``datasets.DatasetDict``, every file checked by sha256.
 
@@ -71,11 +75,12 @@ def load(
     lock file or the config beside it, else ``$PHANTOM_LOCK``; see :mod:`registry.pins`) the
     pinned version loads. Raises :class:`DatasetNotFound` when nothing matches ``spec`` (or the
     lock does not pin it) and :class:`IntegrityError` when the bytes differ from the manifest
-    or the pinned hash.
+    or the pinned hash. A version of linked tables loads one table: ``table="transactions"``
+    or the spec ``name@1.0.0/transactions`` (default: the parent table).
     """
     from registry.pins import load as load_pinned
 
-    return load_pinned(spec, repo=repo, lock=lock)
+    return load_pinned(spec, repo=repo, lock=lock, table=table)
 
 
 def publish(

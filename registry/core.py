@@ -106,9 +106,11 @@ class Registry:
         samples the shards; ``address`` names the Ray cluster.
         """
         from registry.executors import executor as make_executor
+        from registry.linked import is_linked, materialize_linked
         from registry.materialize import materialize
 
-        return materialize(
+        build = materialize_linked if is_linked(load_recipe(recipe_path)) else materialize
+        return build(
             self,
             Path(recipe_path),
             progress=progress,
@@ -137,16 +139,21 @@ class Registry:
         """Check a folder against its manifest; see :func:`registry.folders.verify_folder`."""
         return verify_folder(folder, expected=expected)
 
-    def load(self, spec: str, *, lock: Path | str | None = None) -> datasets.DatasetDict:
+    def load(
+        self, spec: str, *, lock: Path | str | None = None, table: str | None = None
+    ) -> datasets.DatasetDict:
         """The :class:`datasets.DatasetDict` of the version ``spec`` resolves to, verified.
 
         ``hf://org/name@...`` specs load the published copy. Under a lock (``lock=``, a lock
         file or its config, or ``$PHANTOM_LOCK``) the pinned version loads and its bytes must
-        match the pinned hash; see :mod:`registry.pins`.
+        match the pinned hash; see :mod:`registry.pins`. A version of linked tables loads one
+        table: ``table=`` or ``name@1.0.0/<table>`` (default: the parent table).
         """
+        from registry.folders import split_table_spec
         from registry.pins import locate
 
-        return load_folder(locate(spec, source=self, lock=lock))
+        spec, table = split_table_spec(spec, table)
+        return load_folder(locate(spec, source=self, lock=lock), table=table)
 
     # --- the Hugging Face Hub --------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry._hashing import content_hash, sha256_file
 from registry._paths import user_cache_dir
-from registry.errors import IntegrityError
+from registry.errors import DatasetNotFound, IntegrityError
 
 if TYPE_CHECKING:
     import datasets
@@ -92,11 +92,41 @@ def cached_version_dir(version: Version) -> Path:
     return user_cache_dir() / "versions" / f"{version.tag}-{digest}"
 
 
-def load_folder(folder: Path) -> datasets.DatasetDict:
-    """Open a verified dataset folder with ``datasets.load_dataset``, exactly as users can."""
+def load_folder(folder: Path, *, table: str | None = None) -> datasets.DatasetDict:
+    """Open a verified dataset folder with ``datasets.load_dataset``, exactly as users can;
+    ``table`` names the config of one table of a linked-tables version."""
     import datasets
 
-    return datasets.load_dataset(os.fspath(folder))
+    if table is None:
+        return datasets.load_dataset(os.fspath(folder))
+    tables = version_tables(folder)
+    if table not in tables:
+        raise DatasetNotFound(
+            f"{folder.name} has no table {table!r}; expected one of "
+            + (", ".join(tables) or "none (it is one table: leave table out)")
+        )
+    return datasets.load_dataset(os.fspath(folder), name=table)
+
+
+def version_tables(folder: Path) -> list[str]:
+    """The tables of a linked-tables version folder (its manifest's ``tables``), parent
+    first; empty for a one-table version."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return []
+    return list(manifest.get("tables") or ())
+
+
+def split_table_spec(spec: str, table: str | None = None) -> tuple[str, str | None]:
+    """``name@1.0.0/<table>`` -> ``("name@1.0.0", "<table>")``; other specs as they are,
+    with ``table``. Raises :class:`DatasetNotFound` when both name a table and differ."""
+    head, sep, tail = spec.rpartition("/")
+    if not sep or "@" not in head or "@" in tail:
+        return spec, table
+    if table is not None and table != tail:
+        raise DatasetNotFound(f"{spec!r} names table {tail!r} but table={table!r}; pick one")
+    return head, tail
 
 
 @contextmanager
@@ -187,7 +217,9 @@ __all__ = [
     "load_folder",
     "manifest_files",
     "manifest_hash",
+    "split_table_spec",
     "staged_folder",
     "verify_folder",
     "version_shards",
+    "version_tables",
 ]

@@ -149,15 +149,6 @@ def load_linked_seed(
     )
 
 
-def linked_seed_columns(
-    recipe: Recipe, *, root: Path, read_registry_version: ReadRegistryVersion | None = None
-) -> list[str]:
-    """The parent table's columns (what ``target`` and conditions name), after checking the
-    keys of both tables; for ``phantom validate``."""
-    seed = load_linked_seed(recipe, root=root, read_registry_version=read_registry_version)
-    return seed.parent.columns
-
-
 def _check_column(frame: pd.DataFrame, column: str, where: str, source: str) -> None:
     if column not in frame.columns:
         raise SeedError(
@@ -179,4 +170,4 @@ def _with_parts(seed: SeedData, train: pd.DataFrame, holdout: pd.DataFrame) -> S
     )
 
 
-__all__ = ["LinkedSeed", "linked_seed_columns", "load_linked_seed"]
+__all__ = ["LinkedSeed", "load_linked_seed"]

@@ -341,11 +341,14 @@ def load(
     repo: str | os.PathLike[str] | None = None,
     lock: Lock | str | os.PathLike[str] | None = None,
     api: Any = None,
+    table: str | None = None,
 ) -> datasets.DatasetDict:
-    """:func:`locate`, then open the folder with ``datasets.load_dataset``."""
-    from registry.folders import load_folder
+    """:func:`locate`, then open the folder with ``datasets.load_dataset``; ``table`` (or a
+    ``name@1.0.0/<table>`` spec) picks one table of a linked-tables version."""
+    from registry.folders import load_folder, split_table_spec
 
-    return load_folder(locate(spec, repo=repo, lock=lock, api=api))
+    spec, table = split_table_spec(spec, table)
+    return load_folder(locate(spec, repo=repo, lock=lock, api=api), table=table)
 
 
 def describe(lock: Lock) -> list[str]:

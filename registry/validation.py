@@ -19,6 +19,7 @@ from registry.recipes import Recipe, load_recipe
 
 if TYPE_CHECKING:
     from registry._types import RegistryLike
+    from registry.generators import BuildContext
 
 
 @contextmanager
@@ -45,6 +46,19 @@ def validate_recipe(path: Path, *, registry: RegistryLike) -> Recipe:
     context = build_context(registry)
     with naming_recipe_file(path):
         generator = generator_class(recipe.generator.kind)
-        modality(generator.modality).validate(recipe, context=context)
+        if recipe.seed is not None and recipe.seed.linked:
+            _validate_linked(recipe, context=context)
+        else:
+            modality(generator.modality).validate(recipe, context=context)
         generator.check(recipe, context=context)
     return recipe
+
+
+def _validate_linked(recipe: Recipe, *, context: BuildContext) -> None:
+    """Linked tables: both read, their keys hold, and the parent has the columns named."""
+    from registry.linked_seeds import load_linked_seed
+    from registry.modalities import check_seed_columns
+
+    assert context.root is not None
+    seed = load_linked_seed(recipe, root=context.root, read_registry_version=context.read_version)
+    check_seed_columns(recipe, [c for c in seed.parent.columns if c != seed.key])

@@ -71,6 +71,10 @@ class QualityReport(BaseModel):
     images: dict[str, Any] | None = None
     #: The generator's formal guarantee (epsilon, delta, mechanism); None: no formal guarantee.
     differential_privacy: dict[str, Any] | None = None
+    #: Linked tables (registry.quality.linked): each table's report, and the sequence
+    #: lengths, parent-child coherence and referential integrity; None for one table.
+    tables: dict[str, Any] | None = None
+    linked: dict[str, Any] | None = None
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
@@ -80,8 +84,9 @@ class QualityReport(BaseModel):
         """``differential_privacy`` appears only when there is a guarantee, so the
         quality.json of every other version keeps the bytes (and content hash) it had."""
         data = handler(self)
-        if isinstance(data, dict) and data.get("differential_privacy", 0) is None:
-            del data["differential_privacy"]
+        for name in ("differential_privacy", "tables", "linked"):
+            if isinstance(data, dict) and data.get(name, 0) is None:
+                del data[name]
         return data
 
     @property
