@@ -196,6 +196,35 @@ def version_shards(folder: Path) -> dict[str, list[Path]]:
     return {split: files for split, files in shards.items() if files}
 
 
+def table_shards(
+    ident: str,
+    tag: str,
+    shards: dict[str, list[Path]],
+    tables: list[str],
+    selector: str | None,
+) -> dict[str, list[Path]]:
+    """The shards by split of the table ``selector`` names (``<table>`` or ``<table>/<split>``)
+    in a linked-tables version, whose ``shards`` are keyed ``<table>/<split>``. Raises
+    :class:`DatasetNotFound` naming the tables (or splits) there are."""
+    table, _sep, split = (selector or "").partition("/")
+    if table not in tables:
+        raise DatasetNotFound(
+            f'"{ident}": {tag} is linked tables; name one: '
+            + ", ".join(f'"{tag}/{name}"' for name in tables)
+        )
+    mine = {
+        key.partition("/")[2]: files for key, files in shards.items() if key.startswith(f"{table}/")
+    }
+    if split:
+        if split not in mine:
+            raise DatasetNotFound(
+                f'"{ident}": table {table} of {tag} has no split {split!r}; it has '
+                + ", ".join(mine)
+            )
+        mine = {split: mine[split]}
+    return mine
+
+
 def fingerprint(folder: Path) -> str:
     """A digest of every file's path, size and mtime under ``folder`` ("" when it is gone)."""
     if not folder.is_dir():
@@ -218,6 +247,7 @@ __all__ = [
     "manifest_files",
     "manifest_hash",
     "split_table_spec",
+    "table_shards",
     "staged_folder",
     "verify_folder",
     "version_shards",

@@ -71,7 +71,7 @@ QUALITY = "quality.json"
 # The files a Phantom dataset is made of: nothing else is ever uploaded.
 PUBLISHABLE = re.compile(
     r"^(README\.md|manifest\.json|quality\.json|recipe\.yaml"
-    r"|data/[\w.-]+\.parquet|plots/[\w.-]+\.png"
+    r"|data/([a-z][a-z0-9_]*/)?[\w.-]+\.parquet|plots/[\w.-]+\.png"  # linked: data/<table>/
     # the saved model: a diffusion pipeline (json, safetensors) or an SDV synthesizer (pkl)
     r"|model/([\w-]+/)?[\w.-]+\.(json|safetensors|pkl))$"
 )

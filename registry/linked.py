@@ -273,7 +273,9 @@ class LinkedShardTask:
         rows = min(self.batch_rows, self.total - index * self.batch_rows)
         parents, children = self.generator.sample_batch(index, rows)
         if len(parents) != rows:
-            raise GeneratorError(f"linked tables: batch {index} has {len(parents)} parents, not {rows}")
+            raise GeneratorError(
+                f"linked tables: batch {index} has {len(parents)} parents, not {rows}"
+            )
         self._last = (index, (parents, children))
         return parents, children
 
@@ -392,7 +394,9 @@ def write_linked_shard(task: LinkedShardTask, shard: Shard) -> LinkedShardResult
     results = []
     for i, name in enumerate(task.names):
 
-        def tables(frames: list[pd.DataFrame] = parts[i], schema: Any = task.schemas[i]) -> Iterator[pa.Table]:
+        def tables(
+            frames: list[pd.DataFrame] = parts[i], schema: Any = task.schemas[i]
+        ) -> Iterator[pa.Table]:
             for frame in frames:
                 yield table.arrow_table(frame.reset_index(drop=True), None, schema)
 
@@ -408,8 +412,7 @@ def write_linked_shard(task: LinkedShardTask, shard: Shard) -> LinkedShardResult
             {} if f is None else c.count(f) for f, c in zip(frames, task.counters, strict=True)
         ),
         nulls=tuple(  # type: ignore[arg-type]
-            {} if f is None else {str(c): int(f[c].isna().sum()) for c in f.columns}
-            for f in frames
+            {} if f is None else {str(c): int(f[c].isna().sum()) for c in f.columns} for f in frames
         ),
         integrity=integrity,
         versions=task_versions(task.generator),  # type: ignore[arg-type]

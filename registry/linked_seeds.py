@@ -110,7 +110,9 @@ def load_linked_seed(
     children = read(child_name, child_table.source)
     parent_frame, child_frame = parents.train, children.train
     _check_column(parent_frame, key, f"seed.tables.{parent_name}.primary_key", parents.source)
-    _check_column(child_frame, link, f"seed.tables.{child_name}.foreign_key.column", children.source)
+    _check_column(
+        child_frame, link, f"seed.tables.{child_name}.foreign_key.column", children.source
+    )
     keys = parent_frame[key]
     if keys.isna().any():
         raise SeedError(
@@ -118,14 +120,14 @@ def load_linked_seed(
             f"{int(keys.isna().sum())} missing value(s); expected a key in every row"
         )
     if keys.duplicated().any():
-        value = keys[keys.duplicated()].iloc[0]
+        value = keys[keys.duplicated()].tolist()[0]
         raise SeedError(
             f"seed.tables.{parent_name}.primary_key: {key!r} of {parents.source} repeats "
             f"{value!r}; expected unique keys"
         )
     orphans = ~child_frame[link].isin(keys)
     if orphans.any():
-        value = child_frame.loc[orphans, link].iloc[0]
+        value = child_frame.loc[orphans, link].tolist()[0]
         raise SeedError(
             f"seed.tables.{child_name}.foreign_key: {int(orphans.sum())} row(s) of "
             f"{children.source} reference no {parent_name} row (e.g. {link}={value!r}); "

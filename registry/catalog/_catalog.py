@@ -28,7 +28,7 @@ from registry.catalog.sandbox import (
     spec_name,
 )
 from registry.errors import CatalogError, VersionSpecError
-from registry.folders import fingerprint, version_shards
+from registry.folders import fingerprint, table_shards, version_shards, version_tables
 from registry.tags import list_tags
 from registry.versions import Version, VersionSpec, resolve
 
@@ -227,7 +227,10 @@ class Catalog:
         folder = self._local_folder(version, fetch)
         shards = version_shards(folder)
         split = match.group("split")
-        if split is not None:
+        tables = version_tables(folder)
+        if tables:  # linked tables: a view is one table, "<spec>/<table>[/<split>]"
+            shards = table_shards(ident, version.tag, shards, tables, split)
+        elif split is not None:
             if split not in shards:
                 raise CatalogError(
                     f'"{ident}": {version.tag} has no split {split!r}; '

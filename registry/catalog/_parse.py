@@ -57,6 +57,11 @@ def _yaml_load(text: str) -> Any:
         return None
 
 
+def _default_config(info: Any) -> Any:
+    """``dataset_info`` of a card with one config per table (a list): the first (default)."""
+    return info[0] if isinstance(info, list) and info else info
+
+
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -133,7 +138,7 @@ def parse_tag(
     kind = generator.get("kind")
     model = generator.get("model")
     seed = _mapping(recipe_data.get("seed"))
-    info = _mapping(meta.get("dataset_info"))
+    info = _mapping(_default_config(meta.get("dataset_info")))
     split_rows = [
         (str(s.get("name")), as_int(s.get("num_examples")), as_int(s.get("num_bytes")))
         for s in info.get("splits") or ()

@@ -52,7 +52,9 @@ class SequenceArgnGenerator(ArgnGenerator):
     def _label(self) -> str:
         return f"TabularARGN sequences ({self.config.model_size})"
 
-    def fit_sequences(self, children: pd.DataFrame, parents: pd.DataFrame, *, key: str, link: str) -> None:
+    def fit_sequences(
+        self, children: pd.DataFrame, parents: pd.DataFrame, *, key: str, link: str
+    ) -> None:
         """Train on ``children`` (``link`` holds a parent's ``key``) given ``parents``."""
         from mostlyai import engine
 
@@ -168,9 +170,7 @@ class LinkedArgnGenerator:
         parents = self.parents.sample_batch(index, rows)
         start = index * self.batch_rows + 1
         parents.insert(self._key_position, self.key, self._keys(range(start, start + rows)))
-        children = self.children.sample_sequences(
-            parents, seed=child_seed(self.random_seed, index)
-        )
+        children = self.children.sample_sequences(parents, seed=child_seed(self.random_seed, index))
         return parents, children
 
     def _keys(self, numbers: range) -> pd.Series:

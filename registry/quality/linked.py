@@ -120,7 +120,8 @@ def linked_scores(
     cross = [
         p
         for p in fidelity.pairs
-        if p.score is not None and ((p.column_a in parent_columns) != (p.column_b in parent_columns))
+        if p.score is not None
+        and ((p.column_a in parent_columns) != (p.column_b in parent_columns))
     ]
     shapes = [fidelity.columns[c].score for c in aggregates if c in fidelity.columns]
     ks = _ks(real_lengths, synthetic_lengths)
@@ -201,7 +202,9 @@ def roll_up(
     )
     worse = min((parent, child), key=lambda r: r.areas["privacy"].score)
     name = names[0] if worse is parent else names[1]
-    areas["privacy"] = _area(worse.areas["privacy"].score, f"{name}: {worse.areas['privacy'].summary}")
+    areas["privacy"] = _area(
+        worse.areas["privacy"].score, f"{name}: {worse.areas['privacy'].summary}"
+    )
     draft = parent.model_copy(
         update={
             "areas": areas,
