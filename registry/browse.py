@@ -725,7 +725,7 @@ class ColumnHistograms:
         except (OSError, yaml.YAMLError, PhantomError) as exc:
             self.notes.append(f"recipe unreadable: {exc}")
             return None
-        if recipe.seed is None:
+        if recipe.seed is None or recipe.seed.source is None:  # none, or linked tables
             return None
         self.real_source = recipe.seed.source
         try:

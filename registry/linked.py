@@ -505,7 +505,8 @@ def render_linked_card(
         f"`{seed.link}` is a `{parent}.{seed.key}`.\n\n"
         "```python\n"
         "import registry\n"
-        f'{child} = registry.load("{recipe.spec}", table="{child}")  # or "{recipe.spec}/{child}"\n\n'
+        f'{child} = registry.load("{recipe.spec}", table="{child}")\n'
+        f'{child} = registry.load("{recipe.spec}/{child}")  # the same\n\n'
         "import datasets\n"
         f'{child} = datasets.load_dataset("data/{recipe.name}", name="{child}")\n'
         "```\n\n"
