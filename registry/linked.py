@@ -38,7 +38,7 @@ import yaml
 
 from registry._files import atomic_write_text
 from registry._types import Progress
-from registry.errors import GeneratorError, QualityGateFailed
+from registry.errors import GeneratorError
 from registry.folders import MANIFEST, staged_folder
 from registry.materialize import (
     CARD,
@@ -49,8 +49,8 @@ from registry.materialize import (
     SCORE_ROWS,
     MaterializeResult,
     _check_versions,
-    _keep_failed_report,
     build_manifest,
+    refuse_missed_gates,
     task_versions,
 )
 from registry.recipes import Recipe, load_recipe
@@ -126,14 +126,7 @@ def materialize_linked(
             update={"rows": recipe.rows, "scored_rows": len(written.samples[0])}
         )
         quality_text = report.model_dump_json(indent=2) + "\n"
-        if not report.passed:
-            _keep_failed_report(root, recipe.name, quality_text)
-            lines = "".join(f"\n  {gate.describe()}" for gate in report.missed_gates)
-            raise QualityGateFailed(
-                f"{recipe_path}: {recipe.spec} missed {len(report.missed_gates)} quality "
-                f"gate(s), so nothing was written; the report is in "
-                f"{FAILED_DIR}/{recipe.name}.quality.json{lines}"
-            )
+        refuse_missed_gates(root, recipe_path, recipe, report, quality_text)
         say(f"writing {data_dir.relative_to(root)}")
         (staging / RECIPE_COPY).write_bytes(recipe_path.read_bytes())
         (staging / QUALITY).write_text(quality_text)

@@ -14,7 +14,7 @@ Each failure is one :class:`~registry.errors.SeedError` line naming the field an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -160,16 +160,7 @@ def _check_column(frame: pd.DataFrame, column: str, where: str, source: str) -> 
 
 
 def _with_parts(seed: SeedData, train: pd.DataFrame, holdout: pd.DataFrame) -> SeedData:
-    return SeedData(
-        train=train,
-        holdout=holdout,
-        source=seed.source,
-        sha256=seed.sha256,
-        generation_depth=seed.generation_depth,
-        origin=seed.origin,
-        kind=seed.kind,
-        library_versions=seed.library_versions,
-    )
+    return replace(seed, train=train, holdout=holdout)
 
 
 __all__ = ["LinkedSeed", "load_linked_seed"]

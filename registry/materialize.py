@@ -177,14 +177,7 @@ def materialize(
         report = handler.with_exact_counts(report, counter, recipe=recipe)
         report = with_privacy_guarantee(report, generator.privacy_guarantee(), gates=recipe.quality)
         quality_text = report.model_dump_json(indent=2) + "\n"
-        if not report.passed:
-            _keep_failed_report(root, recipe.name, quality_text)
-            lines = "".join(f"\n  {gate.describe()}" for gate in report.missed_gates)
-            raise QualityGateFailed(
-                f"{recipe_path}: {recipe.spec} missed {len(report.missed_gates)} quality "
-                f"gate(s), so nothing was written; the report is in "
-                f"{FAILED_DIR}/{recipe.name}.quality.json{lines}"
-            )
+        refuse_missed_gates(root, recipe_path, recipe, report, quality_text)
         say(f"writing {data_dir.relative_to(root)}")
         (staging / RECIPE_COPY).write_bytes(recipe_path.read_bytes())
         (staging / QUALITY).write_text(quality_text)
@@ -223,6 +216,22 @@ def materialize(
     atomic_write_text(cards_dir / f"{recipe.name}.quality.json", quality_text)
     (root / FAILED_DIR / f"{recipe.name}.quality.json").unlink(missing_ok=True)
     return MaterializeResult(data_dir, manifest, json.loads(quality_text))
+
+
+def refuse_missed_gates(
+    root: Path, recipe_path: Path, recipe: Recipe, report: Any, quality_text: str
+) -> None:
+    """Raise :class:`QualityGateFailed` (one line per missed gate) when ``report`` missed a
+    gate, keeping the report in ``.phantom/failed/`` where users look."""
+    if report.passed:
+        return
+    _keep_failed_report(root, recipe.name, quality_text)
+    lines = "".join(f"\n  {gate.describe()}" for gate in report.missed_gates)
+    raise QualityGateFailed(
+        f"{recipe_path}: {recipe.spec} missed {len(report.missed_gates)} quality "
+        f"gate(s), so nothing was written; the report is in "
+        f"{FAILED_DIR}/{recipe.name}.quality.json{lines}"
+    )
 
 
 def write_shards(
