@@ -67,7 +67,7 @@ SYNTHETIC_ROWS = 10_000
 #: Smallest population sample (and non-member half) DOMIAS runs with.
 DOMIAS_MIN_ROWS = 10
 _TIE = 1e-9  # squared distances this close to the smallest are ties
-_BLOCK_CELLS = 1 << 22
+_BLOCK_CELLS = 1 << 20  # cells per block of the closest-record search (8 MiB of float64)
 
 DISTANCE_ATTACK = "distance to closest synthetic record"
 DISTANCE_REFERENCE = (
@@ -309,6 +309,16 @@ def _closest(query: EncodedFrame, reference: EncodedFrame) -> np.ndarray:
     return out
 
 
+def _tally(closest: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``closest @ weights`` (sums of each query's closest records' weights), block by block
+    so that the boolean matrix is never copied whole into floats."""
+    out = np.zeros((len(closest), weights.shape[1]))
+    block = max(1, _BLOCK_CELLS // max(1, closest.shape[1]))
+    for start in range(0, len(closest), block):
+        out[start : start + block] = closest[start : start + block].astype(np.float64) @ weights
+    return out
+
+
 def _category_disclosure(
     name: str,
     synthetic: pd.Series,
@@ -326,7 +336,7 @@ def _category_disclosure(
     one_hot[np.arange(len(synthetic)), codes[: len(synthetic)]] = 1.0
     success = {}
     for i, side in enumerate(truth):
-        guessed = np.argmax(closest[side] @ one_hot, axis=1)  # ties: the earlier value
+        guessed = np.argmax(_tally(closest[side], one_hot), axis=1)  # ties: the earlier value
         success[side] = (guessed == codes[bounds[i + 1] : bounds[i + 2]]).astype(np.float64)
     return _disclosure(name, "accuracy", success, lambda hits: hits)
 
@@ -349,9 +359,8 @@ def _numeric_disclosure(
     errors = {}
     for side, series in truth.items():
         actual = _as_float(series)
-        weights = closest[side][:, known].astype(np.float64)
-        counts = weights.sum(axis=1)
-        guessed = np.where(counts > 0, weights @ values[known] / np.maximum(counts, 1.0), fallback)
+        sums = _tally(closest[side], np.column_stack([np.where(known, values, 0.0), known]))
+        guessed = np.where(sums[:, 1] > 0, sums[:, 0] / np.maximum(sums[:, 1], 1.0), fallback)
         present = np.isfinite(actual)
         errors[side] = (guessed[present] - actual[present]) ** 2
     if variance <= 0:
