@@ -143,3 +143,17 @@ def test_bias_tstr_per_group_comes_from_the_lift_models(penguin_parts):
     assert report.augmentation["real"]["roc_auc"] == pytest.approx(
         report.utility["trtr_scores"]["roc_auc"]
     )
+
+
+def test_bias_groups_numbers_by_value_or_by_the_seeds_quartiles():
+    seed = applicants(2_000, rates={"a": 0.5, "b": 0.5}, shares=SHARES, seed=1)
+    seed["children"] = np.arange(len(seed)) % 3  # whole numbers in the seed ...
+    synthetic = seed.assign(children=seed["children"].astype(float))  # ... floats made
+
+    audit = score_bias(seed, synthetic, columns=["children", "income"], kinds=column_kinds(seed))
+
+    children, income = audit.columns
+    assert [g.group for g in children.groups] == ["0", "1", "2"]
+    assert [g.synthetic_share for g in children.groups] == [g.seed_share for g in children.groups]
+    assert len(income.groups) == 4 and income.groups[0].group.startswith("[")
+    assert sum(g.seed_share for g in income.groups) == pytest.approx(1.0)

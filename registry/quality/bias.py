@@ -165,8 +165,8 @@ def _text(column: pd.Series) -> pd.Series:
 
 
 def _grouper(seed_column: pd.Series, kind: ColumnKind) -> Callable[[pd.Series], pd.Series]:
-    """A function mapping a column to group names: the values as text, or quartile bins of
-    the seed for numbers with many values."""
+    """A function mapping a column to group names: the values as text (numbers as ``1``
+    whatever their dtype), or quartile bins of the seed for numbers with many values."""
     numbers = pd.to_numeric(seed_column, errors="coerce")
     if kind == "numerical" and numbers.nunique() > MAX_GROUPS:
         edges = np.unique(np.nanquantile(numbers, [0.25, 0.5, 0.75]))
@@ -180,8 +180,18 @@ def _grouper(seed_column: pd.Series, kind: ColumnKind) -> Callable[[pd.Series], 
             return pd.Series(labels, index=column.index).where(~np.isnan(values), NULL_GROUP)
 
         return bins
-
+    numeric = pd.api.types.is_numeric_dtype(seed_column) and not pd.api.types.is_bool_dtype(
+        seed_column
+    )
+    if kind == "numerical" or numeric:
+        return _number_text
     return _text
+
+
+def _number_text(column: pd.Series) -> pd.Series:
+    """Numbers as text that does not depend on the dtype (1 and 1.0 are one group)."""
+    values = pd.to_numeric(column, errors="coerce")
+    return values.map(lambda v: f"{v:g}", na_action="ignore").where(values.notna(), NULL_GROUP)
 
 
 def _audit_column(
