@@ -111,10 +111,10 @@ class AttributeDisclosure(_Model):
 
     column: str
     metric: Literal["accuracy", "r2"]
-    train: float | None  # the attack's accuracy (or R²) on training rows
-    holdout: float | None  # the same attack on holdout rows: the control
-    disclosure: float | None  # train - holdout
-    disclosure_se: float | None
+    train: float | None = None  # the attack's accuracy (or R²) on training rows
+    holdout: float | None = None  # the same attack on holdout rows: the control
+    disclosure: float | None = None  # train - holdout (None: not computed)
+    disclosure_se: float | None = None
 
 
 class AttributeInference(_Model):
@@ -364,14 +364,7 @@ def _numeric_disclosure(
         present = np.isfinite(actual)
         errors[side] = (guessed[present] - actual[present]) ** 2
     if variance <= 0:
-        return AttributeDisclosure(
-            column=name,
-            metric="r2",
-            train=None,
-            holdout=None,
-            disclosure=None,
-            disclosure_se=None,
-        )
+        return AttributeDisclosure(column=name, metric="r2")
     return _disclosure(name, "r2", errors, lambda squared: 1.0 - squared / variance)
 
 
@@ -385,14 +378,7 @@ def _disclosure(
     the difference with its standard error (two independent samples)."""
     scores = {side: np.asarray(success(values)) for side, values in per_row.items()}
     if any(len(v) == 0 for v in scores.values()):
-        return AttributeDisclosure(
-            column=name,
-            metric=metric,
-            train=None,
-            holdout=None,
-            disclosure=None,
-            disclosure_se=None,
-        )
+        return AttributeDisclosure(column=name, metric=metric)
     means = {side: float(np.mean(v)) for side, v in scores.items()}
     se = float(np.sqrt(sum(np.var(v) / len(v) for v in scores.values())))
     return AttributeDisclosure(
