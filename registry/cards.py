@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from registry.images import card_features, class_names_of_schema
+from registry.quality.trust import trust_markdown
 from registry.recipes import Recipe
 
 _ARROW_TO_HF = {"double": "float64", "float": "float32", "halffloat": "float16"}
@@ -222,6 +223,8 @@ def _quality_section(report: Any, assets: str) -> str:
             f"{'yes' if g.passed else 'NO'} |"
             for g in report.gates
         ]
+    if trust := trust_markdown(report.model_dump(mode="json")):
+        lines += ["", trust]
     if report.images:
         lines += ["", *_image_scores(report)]
     if report.worst_columns:

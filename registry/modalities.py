@@ -140,6 +140,9 @@ class TableModality(Modality):
             generation_depth=seed.generation_depth,
             random_seed=recipe.random_seed,
             plots_dir=plots_dir,
+            privacy_audit=recipe.privacy_audit,
+            bias_audit=recipe.bias_audit,
+            requested_shares=recipe.generator.requested_shares(),
         )
 
 
@@ -231,9 +234,23 @@ def check_seed_columns(recipe: Recipe, columns: list[str]) -> None:
         raise RecipeError(
             f"target: column {recipe.target!r} is not in the seed; expected one of {expected}"
         )
-    for where, column in recipe.generator.named_columns():
+    for where, column in [*recipe.generator.named_columns(), *audited_columns(recipe)]:
         if column not in columns:
             raise RecipeError(f"{where}: {column!r} is not in the seed; expected one of {expected}")
+
+
+def audited_columns(recipe: Recipe) -> list[tuple[str, str]]:
+    """``(field path, column)`` for each column the recipe's privacy and bias audits name."""
+    named = []
+    if recipe.privacy_audit is not None:
+        for field in ("quasi_identifiers", "sensitive"):
+            named += [
+                (f"privacy_audit.{field}[{i}]", column)
+                for i, column in enumerate(getattr(recipe.privacy_audit, field))
+            ]
+    if recipe.bias_audit is not None:
+        named += [(f"bias_audit.columns[{i}]", c) for i, c in enumerate(recipe.bias_audit.columns)]
+    return named
 
 
 def _parquet_friendly(frame: pd.DataFrame) -> pd.DataFrame:

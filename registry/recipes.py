@@ -287,6 +287,11 @@ class GeneratorConfig(_Model):
         """Raise ``ValueError`` when the rest of the recipe does not fit this section."""
         return None
 
+    def requested_shares(self) -> dict[str, dict[str, float]]:
+        """``{column: {value: share}}`` this section asks the rows to have (conditions,
+        rebalancing): the bias audit and augmentation lift show these groups before/after."""
+        return {}
+
 
 class Condition(_Model):
     """Rebalance a column: ``fraction`` of the rows get ``value`` in ``column``."""
@@ -294,6 +299,14 @@ class Condition(_Model):
     column: str
     value: Scalar
     fraction: float = Field(gt=0.0, le=1.0)
+
+
+def condition_shares(conditions: list[Condition]) -> dict[str, dict[str, float]]:
+    """``{column: {value: fraction}}`` of a list of conditions (values as text)."""
+    shares: dict[str, dict[str, float]] = {}
+    for condition in conditions:
+        shares.setdefault(condition.column, {})[str(condition.value)] = condition.fraction
+    return shares
 
 
 class SdvGenerator(GeneratorConfig):
@@ -318,6 +331,9 @@ class SdvGenerator(GeneratorConfig):
         return [
             (f"generator.conditions[{i}].column", c.column) for i, c in enumerate(self.conditions)
         ]
+
+    def requested_shares(self) -> dict[str, dict[str, float]]:
+        return condition_shares(self.conditions)
 
     @model_validator(mode="after")
     def _known_params(self) -> SdvGenerator:
@@ -443,6 +459,13 @@ class TabularArgnGenerator(GeneratorConfig):
         if self.rebalancing is not None:
             named.append(("generator.rebalancing.column", self.rebalancing.column))
         return named
+
+    def requested_shares(self) -> dict[str, dict[str, float]]:
+        shares = condition_shares(self.conditions)
+        if self.rebalancing is not None:
+            column = shares.setdefault(self.rebalancing.column, {})
+            column.update(self.rebalancing.probabilities)
+        return shares
 
     @model_validator(mode="after")
     def _consistent(self) -> TabularArgnGenerator:
@@ -726,12 +749,48 @@ class QualityGates(_Model):
     min_label_fidelity: float | None = Field(
         None, ge=0.0, le=1.0, description="Images: share a real-trained classifier labels right"
     )
+    max_mia_auc: float | None = Field(
+        None, ge=0.5, le=1.0, description="Membership inference: the strongest attack's AUC"
+    )
+    max_attribute_disclosure: float | None = Field(
+        None,
+        ge=0.0,
+        le=2.0,
+        description="Attribute inference: accuracy (or R2) gained on train rows over unseen rows",
+    )
     max_epsilon: float | None = Field(
         None,
         gt=0.0,
         description="Differential privacy: the most epsilon the generator may have spent; a "
         "version trained without DP has none and fails it",
     )
+
+
+class PrivacyAudit(_Model):
+    """Columns for the attribute inference attack: can the ``sensitive`` columns of a real
+    training row be guessed from the synthetic rows that share its ``quasi_identifiers``?"""
+
+    quasi_identifiers: list[str] = Field(
+        min_length=1, description="Columns an attacker knows about a person, e.g. [age, zip]."
+    )
+    sensitive: list[str] = Field(
+        min_length=1, description="Columns an attacker wants to learn, e.g. [diagnosis]."
+    )
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> PrivacyAudit:
+        both = sorted(set(self.quasi_identifiers) & set(self.sensitive))
+        if both:
+            raise ValueError(
+                f"column {both[0]!r} is both a quasi-identifier and sensitive; name it once"
+            )
+        return self
+
+
+class BiasAudit(_Model):
+    """Groups to audit (e.g. [sex, race]): shares, target rate and TSTR per group."""
+
+    columns: list[str] = Field(min_length=1, description="Sensitive group columns, e.g. [sex].")
 
 
 class CardMeta(_Model):
@@ -762,6 +821,12 @@ class Recipe(_Model):
     random_seed: int = Field(0, ge=0, le=2**32 - 1)
     target: str | None = None
     quality: QualityGates = Field(default_factory=QualityGates)
+    privacy_audit: PrivacyAudit | None = Field(
+        None, description="Attribute inference attack on these columns (tables with a seed)."
+    )
+    bias_audit: BiasAudit | None = Field(
+        None, description="Group shares, target rates and TSTR per group (tables with a seed)."
+    )
     card: CardMeta = Field(default_factory=CardMeta)
 
     @field_validator("generator", mode="before")
@@ -811,6 +876,11 @@ class Recipe(_Model):
             )
         if self.seed is not None and self.seed.tables is not None:
             _check_linked_recipe(self, self.seed.tables)
+        audited = [n for n in ("privacy_audit", "bias_audit") if getattr(self, n) is not None]
+        if audited and (self.seed is None or generator.modality == "images"):
+            raise ValueError(
+                f"{audited[0]} audits a table learned from a seed; a {kind} recipe has none"
+            )
         self.generator.check_recipe(self)
         return self
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from registry.errors import InputError
+from registry.modalities import audited_columns
 from registry.quality.report import QualityReport, score_tables
 from registry.recipes import QualityGates, load_recipe
 
@@ -54,8 +55,8 @@ def score(
     :class:`QualityReport`; a missed gate is recorded in it, not raised.
     """
     gates: QualityGates | None = None
-    if recipe is not None:
-        loaded = load_recipe(recipe)
+    loaded = load_recipe(recipe) if recipe is not None else None
+    if loaded is not None:
         gates = loaded.quality
         target = target or loaded.target
     real_frame = _frame(real, "real")
@@ -64,6 +65,12 @@ def score(
     missing = sorted(set(real_frame.columns) - set(synthetic_frame.columns))
     if missing:
         raise InputError(f"--synthetic lacks the real columns {', '.join(map(str, missing))}")
+    for where, column in audited_columns(loaded) if loaded is not None else []:
+        if column not in real_frame.columns:
+            raise InputError(
+                f"--recipe {recipe}: {where}: {column!r} is not a column of --real; expected "
+                f"one of {', '.join(map(str, real_frame.columns))}"
+            )
     if target is not None and target not in real_frame.columns:
         raise InputError(
             f"--target {target!r} is not a column of --real; expected one of "
@@ -77,6 +84,9 @@ def score(
         gates=gates,
         random_seed=random_seed,
         plots_dir=Path(plots_dir) if plots_dir is not None else None,
+        privacy_audit=loaded.privacy_audit if loaded is not None else None,
+        bias_audit=loaded.bias_audit if loaded is not None else None,
+        requested_shares=loaded.generator.requested_shares() if loaded is not None else None,
     )
 
 

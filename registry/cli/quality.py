@@ -28,6 +28,7 @@ def score(
     ] = False,
 ) -> None:
     """Score a synthetic table against real data; exit 1 when a quality gate is missed."""
+    from registry.quality.trust import trust_lines
     from registry.scoring import score as score_tables
 
     report = score_tables(
@@ -41,6 +42,8 @@ def score(
             ["area", "score", "verdict", "summary"],
             [[n, f"{a.score:.1f}", a.verdict, a.summary] for n, a in report.areas.items()],
         )
+        for line in trust_lines(report.model_dump(mode="json")):
+            typer.echo(line)
         for gate in report.gates:
             typer.echo(("ok     " if gate.passed else "MISSED ") + gate.describe())
     for gate in report.missed_gates:

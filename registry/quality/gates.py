@@ -3,7 +3,7 @@
 A recipe's ``quality:`` section sets gates; the defaults below apply to every key it leaves
 unset. The defaults are deliberately loose — they catch broken or copied data, not mediocre
 data — so that a recipe tightens them for its own purpose. A copy of the seed fails them
-(DCR share ~1 and exact copies far above the natural rate).
+(DCR share ~1, exact copies far above the natural rate, membership inference AUC ~1).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ DEFAULT_GATES = QualityGates(
     min_overall=40.0,
     max_dcr_share=0.75,
     max_exact_copy_excess=0.02,
+    max_mia_auc=0.75,
+    max_attribute_disclosure=0.25,
 )
 
 Comparison = Literal["min", "max"]

@@ -17,8 +17,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from registry._threads import usable_cores
-from registry.quality.gates import GateResult, evaluate_gates, missed
-from registry.recipes import QualityGates, SamplerGenerator
+from registry.quality.gates import GateResult, evaluate_gates, merge_gates, missed
+from registry.recipes import BiasAudit, PrivacyAudit, QualityGates, SamplerGenerator
 
 REPORT_FORMAT = 2
 WORST_COLUMNS = 6
@@ -27,6 +27,7 @@ HOLDOUT_SHARE = 0.2  # what `phantom score` keeps out of --real when no --holdou
 UTILITY_ROWS = 20_000  # rows each utility model trains on: enough for a stable TSTR ratio
 PLOT_ROWS = 20_000  # rows the histograms are drawn from
 DETECTION_ROWS = 5_000  # rows per side for the real-vs-synthetic classifier: AUC s.e. ~0.005
+_TRUST_SECTIONS = ("attacks", "bias", "augmentation")  # absent from reports that lack them
 
 
 class AreaScore(BaseModel):
@@ -71,10 +72,17 @@ class QualityReport(BaseModel):
     images: dict[str, Any] | None = None
     #: The generator's formal guarantee (epsilon, delta, mechanism); None: no formal guarantee.
     differential_privacy: dict[str, Any] | None = None
+<<<<<<< HEAD
     #: Linked tables (registry.quality.linked): each table's report, and the sequence
     #: lengths, parent-child coherence and referential integrity; None for one table.
     tables: dict[str, Any] | None = None
     linked: dict[str, Any] | None = None
+=======
+    #: Privacy attacks, bias audit, augmentation lift (:mod:`registry.quality.trust`).
+    attacks: dict[str, Any] | None = None
+    bias: dict[str, Any] | None = None
+    augmentation: dict[str, Any] | None = None
+>>>>>>> wt-trust1
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
@@ -84,9 +92,15 @@ class QualityReport(BaseModel):
         """``differential_privacy`` appears only when there is a guarantee, so the
         quality.json of every other version keeps the bytes (and content hash) it had."""
         data = handler(self)
+<<<<<<< HEAD
         for name in ("differential_privacy", "tables", "linked"):
             if isinstance(data, dict) and data.get(name, 0) is None:
                 del data[name]
+=======
+        for optional in ("differential_privacy", *_TRUST_SECTIONS):
+            if isinstance(data, dict) and data.get(optional, 0) is None:
+                del data[optional]
+>>>>>>> wt-trust1
         return data
 
     @property
@@ -129,18 +143,24 @@ def score_tables(
     generation_depth: int = 0,
     random_seed: int = 0,
     plots_dir: Path | None = None,
+    privacy_audit: PrivacyAudit | None = None,
+    bias_audit: BiasAudit | None = None,
+    requested_shares: dict[str, dict[str, float]] | None = None,
 ) -> QualityReport:
     """Score ``synthetic`` against the ``real`` rows it learned from and a real ``holdout``.
 
     Without a holdout, ``HOLDOUT_SHARE`` of ``real`` is kept out (deterministically) so that
-    privacy and utility still compare against unseen real rows. Returns the report with
-    every gate's verdict; it raises nothing for missed gates (callers decide).
+    privacy and utility still compare against unseen real rows. ``privacy_audit``,
+    ``bias_audit`` and ``requested_shares`` (a recipe's rebalancing) feed the trust sections
+    (:mod:`registry.quality.trust`). Returns the report with every gate's verdict; it raises
+    nothing for missed gates (callers decide).
     """
     from registry.quality.accuracy import score_accuracy
     from registry.quality.detection import score_detection
     from registry.quality.fidelity import column_kinds, score_fidelity
     from registry.quality.privacy import score_privacy
     from registry.quality.privacy import thread_count as privacy_threads
+    from registry.quality.trust import score_trust
     from registry.quality.utility import score_utility
 
     holdout_source = "given"
@@ -196,6 +216,20 @@ def score_tables(
             else None
         )
         accuracy_job = pool.submit(score_accuracy, real, synthetic, holdout, kinds=kinds)
+        trust_job = pool.submit(
+            score_trust,
+            real,
+            holdout,
+            synthetic,
+            kinds=kinds,
+            thresholds={name: value for name, (value, _) in merge_gates(gates).items()},
+            target=target,
+            privacy_audit=privacy_audit,
+            bias_audit=bias_audit,
+            requested=requested_shares,
+            random_seed=random_seed,
+            max_rows=UTILITY_ROWS,
+        )
         fidelity = fidelity_job.result()
         worst = _worst_columns(fidelity)
         privacy = privacy_job.result()
@@ -203,6 +237,7 @@ def score_tables(
         plots = plots_job.result() if plots_job is not None else {}
         detection = detection_job.result()
         utility = utility_job.result() if utility_job is not None else None
+        trust = trust_job.result()
 
     areas = {
         "fidelity": _area(
@@ -243,6 +278,7 @@ def score_tables(
         utility=utility.model_dump(mode="json") if utility is not None else None,
         worst_columns=worst,
         plots=plots,
+        **trust,
     )
 
 
@@ -513,6 +549,10 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
         "max_generation_depth": float(report.generation_depth),
         "min_label_fidelity": (report.images or {}).get("label_fidelity"),
         "max_epsilon": (report.differential_privacy or {}).get("epsilon"),
+        "max_mia_auc": ((report.attacks or {}).get("membership") or {}).get("auc"),
+        "max_attribute_disclosure": ((report.attacks or {}).get("attribute") or {}).get(
+            "disclosure"
+        ),
     }
 
 

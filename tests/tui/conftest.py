@@ -66,8 +66,10 @@ def tag_without_data(
     seed_sha: str,
     depth: int,
     patch: pytest.MonkeyPatch,
+    scores: dict[str, Any] | None = None,
 ) -> str:
-    """Commit and tag what a release of ``name@version`` keeps in git (no data pushed).
+    """Commit and tag what a release of ``name@version`` keeps in git (no data pushed);
+    ``scores`` adds sections to its quality.json.
 
     Returns the content hash its tag records.
     """
@@ -118,6 +120,7 @@ def tag_without_data(
             for n, s in sorted(columns.items(), key=lambda item: item[1])
         ],
         "gates": [{"gate": "min_overall", "threshold": 40.0, "value": overall, "passed": True}],
+        **(scores or {}),
     }
     files = {
         f"recipes/{name}.yaml": yaml.safe_dump(recipe, sort_keys=False),

@@ -238,6 +238,9 @@ class VersionScreen(PhantomScreen):
                 f"{value_score:>5.1f} {fmt.esc(str(value.get('verdict', '')))}[/]  "
                 f"[dim]{fmt.esc(str(value.get('summary', '')))}[/]"
             )
+        from registry.quality.trust import trust_lines  # pandas: only once a version is open
+
+        lines += [_trust_line(line) for line in trust_lines(quality)]
         if detail.column_scores:
             lines.append("[dim]Per-column scores, worst first; ↑↓ picks the histogram.[/]")
         self.query_one("#areas", Static).update("\n".join(lines))
@@ -499,3 +502,10 @@ class VersionScreen(PhantomScreen):
         from tui.screens.compare import CompareScreen
 
         self.app.push_screen(CompareScreen(previous, self.tag))
+
+
+def _trust_line(line: str) -> str:
+    """A trust figure's line, coloured by its verdict (the word after the last colon)."""
+    verdict = line.rsplit(": ", 1)[-1]
+    style = {"fail": "b red", "warn": "yellow", "hurts": "yellow"}.get(verdict, "dim")
+    return f"[{style}]{fmt.esc(line)}[/]"
