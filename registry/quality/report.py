@@ -72,17 +72,14 @@ class QualityReport(BaseModel):
     images: dict[str, Any] | None = None
     #: The generator's formal guarantee (epsilon, delta, mechanism); None: no formal guarantee.
     differential_privacy: dict[str, Any] | None = None
-<<<<<<< HEAD
     #: Linked tables (registry.quality.linked): each table's report, and the sequence
     #: lengths, parent-child coherence and referential integrity; None for one table.
     tables: dict[str, Any] | None = None
     linked: dict[str, Any] | None = None
-=======
     #: Privacy attacks, bias audit, augmentation lift (:mod:`registry.quality.trust`).
     attacks: dict[str, Any] | None = None
     bias: dict[str, Any] | None = None
     augmentation: dict[str, Any] | None = None
->>>>>>> wt-trust1
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
@@ -92,15 +89,9 @@ class QualityReport(BaseModel):
         """``differential_privacy`` appears only when there is a guarantee, so the
         quality.json of every other version keeps the bytes (and content hash) it had."""
         data = handler(self)
-<<<<<<< HEAD
-        for name in ("differential_privacy", "tables", "linked"):
-            if isinstance(data, dict) and data.get(name, 0) is None:
-                del data[name]
-=======
-        for optional in ("differential_privacy", *_TRUST_SECTIONS):
+        for optional in ("differential_privacy", "tables", "linked", *_TRUST_SECTIONS):
             if isinstance(data, dict) and data.get(optional, 0) is None:
                 del data[optional]
->>>>>>> wt-trust1
         return data
 
     @property
