@@ -10,7 +10,7 @@ request alone, so a request always gets the same answer whenever it comes::
 What it answers (the last user message is "the prompt"; the request's ``seed`` is "seed"):
 
 - a judge's prompt (``Rubric:`` ... ``Text to grade:`` ...): ``{"score": s, "reason": ...}``
-  with ``s`` = 5 when the graded text shows its work (contains ``Step``), else 2;
+  with ``s`` = 2 when the graded text has fewer than 8 words, else 5;
 - a ``response_format`` with a JSON schema: an object with every property filled by its
   type (strings quote the prompt's first words, integers count the prompt's words);
 - ``Write a word problem ... A and B``: a word problem about ``A times B``;
@@ -52,8 +52,8 @@ def answer(messages: list[dict[str, str]], seed: int, response_format: Any) -> s
     """The server's deterministic answer to one request (see the module docstring)."""
     prompt = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
     if prompt.startswith("Rubric:") and "Text to grade:" in prompt:
-        graded = prompt.split("Text to grade:", 1)[1]
-        score = 5 if "Step" in graded else 2
+        graded = prompt.split("Text to grade:", 1)[1].split("\n\nAnswer with JSON", 1)[0]
+        score = 2 if len(graded.split()) < 8 else 5
         return json.dumps({"score": score, "reason": f"scored {score} by the test server"})
     schema = (response_format or {}).get("json_schema", {}).get("schema")
     if schema:
