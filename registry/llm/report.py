@@ -7,7 +7,9 @@ the cache (``cached``), plus the cache keys it used. A batch can be sampled twic
 build (batch 0 fixes the schema on the driver, then a Ray task samples it again; a batch cut
 by a shard edge is sampled by both shards' tasks): everything but ``calls``/``cached`` is the
 same every time, so :func:`merge` keeps one report per batch, the one that made the most
-calls (the calls actually paid for; the repeat found them cached).
+calls (the repeat found them cached). Two Ray tasks sampling a batch cut by a shard edge at
+the same moment may both pay for some of its requests before either is cached; ``calls``
+then counts one of them (a batch edge per shard edge: rare with shards of many batches).
 
 :func:`summarize` splits the result: ``quality`` holds what a rebuild reproduces exactly
 (rejection rates, judge score distributions, tokens of the responses used) and goes into
