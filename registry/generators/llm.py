@@ -36,8 +36,10 @@ Requests of one column are sent concurrently, at most the model's ``concurrency`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
@@ -99,6 +101,7 @@ class LlmGenerator(BaseGenerator):
         self._cache_folders: list[Path] = []
         self._model_folders: dict[str, Path] = {}
         self._clients: dict[str, ChatClient] = {}
+        self._client_lock = threading.Lock()
         self._duckdb: Any = None
         self._checked_sql: set[str] = set()
         self._reports: dict[int, counting.BatchCounts] = {}
@@ -174,6 +177,8 @@ class LlmGenerator(BaseGenerator):
             from registry._paths import user_cache_dir
 
             self._cache_folders = [user_cache_dir() / CACHE_FOLDER]
+        if any(spec.provider == "openai" for spec in self.config.models.values()):
+            import openai  # noqa: F401 - loaded here, not on the first request of a batch
         for alias, spec in self.config.models.items():
             if spec.provider == "transformers":
                 assert spec.path is not None
@@ -185,7 +190,11 @@ class LlmGenerator(BaseGenerator):
 
     def __getstate__(self) -> dict[str, Any]:
         """Ships without clients or a DuckDB connection: each process opens its own."""
-        return {**super().__getstate__(), "_clients": {}, "_duckdb": None}
+        return {**super().__getstate__(), "_clients": {}, "_client_lock": None, "_duckdb": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._client_lock = threading.Lock()
 
     # --- sampling ---------------------------------------------------------------------------
 
@@ -235,6 +244,10 @@ class LlmGenerator(BaseGenerator):
 
     def batch_report(self, index: int) -> dict[str, Any]:
         return self._reports.get(index, {})
+
+    @functools.lru_cache(maxsize=4)  # noqa: B019 - a few batch seeds, on a long-lived generator
+    def _batch_seed(self, index: int) -> int:
+        return batch_seed(self.random_seed, index)
 
     def _base_rows(
         self, index: int, slots: list[int], attempts: list[int], rows: int
@@ -317,7 +330,7 @@ class LlmGenerator(BaseGenerator):
         request: dict[str, Any] = {
             "model": spec.model or f"transformers:{spec.path}",
             "messages": messages,
-            "seed": _request_seed(self.random_seed, index, slot, attempt, column.name),
+            "seed": _request_seed(self._batch_seed(index), slot, attempt, column.name),
             **column.params,
         }
         if response_format is not None and spec.provider == "openai":
@@ -327,8 +340,9 @@ class LlmGenerator(BaseGenerator):
     def _answer_all(
         self, alias: str, requests: list[dict[str, Any]], counts: counting.BatchCounts
     ) -> list[Reply]:
+        """Answer ``requests`` from the cache, or from the model (at most its concurrency at
+        once) storing each answer as it comes, so a build killed here keeps what it paid for."""
         cache = ResponseCache(self._cache_folders or [Path.cwd() / WORKING_CACHE])
-        client: ChatClient | None = None
 
         def answer(request: dict[str, Any]) -> tuple[str, Reply, bool]:
             key = request_key(request)
@@ -339,10 +353,9 @@ class LlmGenerator(BaseGenerator):
             cache.put(key, {"request": request, "reply": reply.as_record()})
             return key, reply, False
 
-        if any(cache.get(request_key(r)) is None for r in requests):
-            client = self._client(alias)
-        workers = min(len(requests), client.concurrency if client else 1) or 1
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        spec = self.config.models[alias]
+        concurrency = spec.concurrency if spec.provider == "openai" else 1
+        with ThreadPoolExecutor(max_workers=max(1, min(len(requests), concurrency))) as pool:
             results = list(pool.map(answer, requests))
         replies = []
         for key, reply, cached in results:
@@ -355,12 +368,13 @@ class LlmGenerator(BaseGenerator):
         return replies
 
     def _client(self, alias: str) -> ChatClient:
-        if alias not in self._clients:
-            spec = self.config.models[alias]
-            self._clients[alias] = make_client(
-                spec, alias=alias, folder=self._model_folders.get(alias)
-            )
-        return self._clients[alias]
+        with self._client_lock:
+            if alias not in self._clients:
+                spec = self.config.models[alias]
+                self._clients[alias] = make_client(
+                    spec, alias=alias, folder=self._model_folders.get(alias)
+                )
+            return self._clients[alias]
 
     def _verify(
         self,
@@ -502,10 +516,11 @@ def _check_any_schema(schema: dict[str, Any], *, where: str) -> None:
         raise RecipeError(f"{where}: not a valid JSON schema: {exc.message}") from exc
 
 
-def _request_seed(random_seed: int, index: int, slot: int, attempt: int, column: str) -> int:
-    """The ``seed`` of one request: from the batch's seed, the row's slot and attempt, and the
-    column (a non-negative 31-bit integer, which every endpoint accepts)."""
-    text = f"{batch_seed(random_seed, index)}:{slot}:{attempt}:{column}"
+def _request_seed(batch: int, slot: int, attempt: int, column: str) -> int:
+    """The ``seed`` of one request: from the batch's seed (``batch_seed(random_seed, index)``),
+    the row's slot and attempt, and the column (a non-negative 31-bit integer, which every
+    endpoint accepts)."""
+    text = f"{batch}:{slot}:{attempt}:{column}"
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest()
     return int.from_bytes(digest, "little") & 0x7FFFFFFF
 

@@ -31,10 +31,15 @@ class Deduplicator:
         self._exact: set[str] = set()
         self._lsh: Any = None
         self._hashes: dict[str, Any] = {}
+        self._permutations: Any = None
+        self._scheme: str | None = None
         if near is not None:
-            from datasketch import MinHashLSH
+            from datasketch import MinHash, MinHashLSH
 
             self._lsh = MinHashLSH(threshold=near, num_perm=num_perm)
+            # Drawn once: making them is most of the cost of a MinHash of a short text.
+            first = MinHash(num_perm=num_perm, seed=MINHASH_SEED)
+            self._permutations, self._scheme = first.permutations, first.scheme
 
     def _minhash(self, text: str) -> Any:
         from datasketch import MinHash
@@ -44,7 +49,12 @@ class Deduplicator:
             " ".join(words[i : i + self.shingle])
             for i in range(max(1, len(words) - self.shingle + 1))
         }
-        minhash = MinHash(num_perm=self.num_perm, seed=MINHASH_SEED)
+        minhash = MinHash(
+            num_perm=self.num_perm,
+            seed=MINHASH_SEED,
+            permutations=self._permutations,
+            scheme=self._scheme,
+        )
         minhash.update_batch([g.encode("utf-8") for g in grams])
         return minhash
 
