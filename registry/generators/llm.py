@@ -179,6 +179,8 @@ class LlmGenerator(BaseGenerator):
             self._cache_folders = [user_cache_dir() / CACHE_FOLDER]
         if any(spec.provider == "openai" for spec in self.config.models.values()):
             import openai  # noqa: F401 - loaded here, not on the first request of a batch
+        if self.config.dedup is not None and self.config.dedup.near is not None:
+            import datasketch  # noqa: F401 - likewise (it loads scipy)
         for alias, spec in self.config.models.items():
             if spec.provider == "transformers":
                 assert spec.path is not None
