@@ -432,3 +432,26 @@ rows: 3
     assert rows["story"].str.len().gt(0).all()
     assert again["manifest"]["generation"]["calls"] == 3
     assert again["hash"] == first["hash"]
+
+
+@pytest.mark.slow  # dvc repro twice, and a release
+def test_llm_dvc_repro_and_release_keep_the_responses_with_the_version(
+    registry_root: Path, make_llm_recipe, llm_server: LlmServer
+) -> None:
+    from registry import store
+    from tests.conftest import build_and_commit, run
+
+    recipe = make_llm_recipe()
+    store.register_stage(registry_root, load_recipe(recipe))
+    build_and_commit(registry_root, "math 1.0.0")
+    calls = llm_server.calls
+    manifest = json.loads((registry_root / "data/math/manifest.json").read_text())
+    Registry(registry_root).release("math")
+
+    status = run(registry_root, "dvc", "status", "--cloud").stdout
+    assert "in sync" in status  # the responses went to the remote with the data
+    assert len(manifest["model_files"]) == manifest["generation"]["requests"]
+    run(registry_root, "dvc", "repro", "--force")
+    rebuilt = json.loads((registry_root / "data/math/manifest.json").read_text())
+    assert llm_server.calls == calls
+    assert rebuilt["content_hash"] == manifest["content_hash"]

@@ -162,21 +162,26 @@ class LlmGenerator(BaseGenerator):
     # --- fitting ----------------------------------------------------------------------------
 
     def fit(self, train: pd.DataFrame | None) -> None:
-        """Keep the seed columns the recipe names; find the caches and local model folders."""
+        """Keep the seed columns the recipe names; find the caches and local model folders.
+
+        Responses are looked up in the registry's working cache (``.phantom/llm-cache``, where
+        new ones are written), then in the ``model/llm-cache`` of every version built in
+        ``data/`` and of every version fetched into the user cache (``phantom pull``,
+        ``registry.load``): a clone that pulled a version rebuilds it, or a new version
+        sharing its requests, without the calls."""
         sources = [c.source for c in self.config.columns if isinstance(c, SeedColumn)]
         if sources:
             if train is None or len(train) == 0:
                 raise GeneratorError("seed columns need seed rows; the seed's train part is empty")
             self._train = train[list(dict.fromkeys(sources))].reset_index(drop=True)
-        root = self.context.root
-        if root is not None:
-            working = root / WORKING_CACHE
-            released = sorted((root / "data").glob(f"*/{MODEL_FOLDER}/{CACHE_FOLDER}"))
-            self._cache_folders = [working, *released]
-        else:
-            from registry._paths import user_cache_dir
+        from registry._paths import user_cache_dir
 
-            self._cache_folders = [user_cache_dir() / CACHE_FOLDER]
+        root = self.context.root
+        working = root / WORKING_CACHE if root is not None else user_cache_dir() / CACHE_FOLDER
+        saved = f"*/{MODEL_FOLDER}/{CACHE_FOLDER}"
+        built = sorted((root / "data").glob(saved)) if root is not None else []
+        fetched = sorted((user_cache_dir() / "versions").glob(saved))  # pulled versions
+        self._cache_folders = [working, *built, *fetched]
         if any(spec.provider == "openai" for spec in self.config.models.values()):
             import openai  # noqa: F401 - loaded here, not on the first request of a batch
         if self.config.dedup is not None and self.config.dedup.near is not None:
