@@ -481,7 +481,7 @@ class ExpressionColumn(_Column):
     sql: str = Field(min_length=1)
 
 
-SamplerColumn = Annotated[
+_SAMPLER_COLUMNS = (
     UuidColumn
     | CategoryColumn
     | UniformColumn
@@ -491,9 +491,9 @@ SamplerColumn = Annotated[
     | BernoulliColumn
     | DatetimeColumn
     | FakerColumn
-    | ExpressionColumn,
-    Field(discriminator="type"),
-]
+    | ExpressionColumn
+)
+SamplerColumn = Annotated[_SAMPLER_COLUMNS, Field(discriminator="type")]
 
 
 class SamplerGenerator(GeneratorConfig):
@@ -753,20 +753,7 @@ class LlmDedup(_Model):
 
 
 LlmGeneratorColumn = Annotated[
-    UuidColumn
-    | CategoryColumn
-    | UniformColumn
-    | GaussianColumn
-    | LognormalColumn
-    | PoissonColumn
-    | BernoulliColumn
-    | DatetimeColumn
-    | FakerColumn
-    | ExpressionColumn
-    | SeedColumn
-    | LlmColumn
-    | JudgeColumn
-    | VerifyColumn,
+    _SAMPLER_COLUMNS | SeedColumn | LlmColumn | JudgeColumn | VerifyColumn,
     Field(discriminator="type"),
 ]
 
@@ -966,20 +953,20 @@ _PATTERN_WORDS = {
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
-    for item in loc:
+    for position, item in enumerate(loc):
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in _UNION_TAGS:
-            continue  # pydantic adds the discriminator's tag to the path; the user never wrote it
+        elif item in _UNION_TAGS and position and isinstance(loc[position - 1], int):
+            continue  # pydantic adds the discriminator's tag after the item's index
         else:
             parts.append(f".{item}" if parts else str(item))
     return "".join(parts)
 
 
 def _discriminator_tags() -> frozenset[str]:
-    """The ``type`` values of the sampler column union, which pydantic puts in error paths."""
+    """The ``type`` values of the column unions, which pydantic puts in error paths."""
     tags: set[str] = set()
-    for model in get_args(get_args(SamplerColumn)[0]):
+    for model in get_args(get_args(LlmGeneratorColumn)[0]):  # the sampler's, and more
         tags.update(get_args(model.model_fields["type"].annotation))
     return frozenset(tags)
 
