@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from registry import Registry
 from registry.cli import app
 from registry.errors import GeneratorError, RecipeError
+from registry.llm.cache import pack_size
 from registry.recipes import load_recipe, parse_recipe
 from tests.llm_server import LlmServer
 
@@ -109,8 +110,8 @@ def test_llm_recipe_builds_checked_math_rows_and_reports_rejections(
     assert usage["calls"] == llm_server.calls == usage["requests"]
     assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
     assert "rejection rate" in (registry_root / "cards/math.md").read_text()
-    cached = list((registry_root / "data/math/model/llm-cache").rglob("*.json"))
-    assert len(cached) == usage["requests"]  # the responses travel with the version
+    pack = registry_root / "data/math/model/llm-responses.sqlite"
+    assert pack_size(pack) == usage["requests"]  # the responses travel with the version
 
 
 def test_llm_rebuild_of_an_unchanged_recipe_makes_no_calls_and_keeps_the_hash(
@@ -450,7 +451,7 @@ def test_llm_dvc_repro_and_release_keep_the_responses_with_the_version(
 
     status = run(registry_root, "dvc", "status", "--cloud").stdout
     assert "in sync" in status  # the responses went to the remote with the data
-    assert len(manifest["model_files"]) == manifest["generation"]["requests"]
+    assert list(manifest["model_files"]) == ["model/llm-responses.sqlite"]
     run(registry_root, "dvc", "repro", "--force")
     rebuilt = json.loads((registry_root / "data/math/manifest.json").read_text())
     assert llm_server.calls == calls

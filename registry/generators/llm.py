@@ -61,7 +61,7 @@ from registry.generators.samplers import ColumnSampler, evaluate_expression
 from registry.llm import report as counting
 from registry.llm import schema as schemas
 from registry.llm import templates, verifiers
-from registry.llm.cache import CACHE_FOLDER, ResponseCache, copy_entries, request_key
+from registry.llm.cache import CACHE_FOLDER, PACK_FILE, ResponseCache, request_key, write_pack
 from registry.llm.clients import ChatClient, Reply, make_client
 from registry.recipes import (
     ExpressionColumn,
@@ -98,7 +98,8 @@ class LlmGenerator(BaseGenerator):
         )
         self._check_columns()
         self._train: pd.DataFrame | None = None
-        self._cache_folders: list[Path] = []
+        self._working = Path.cwd() / WORKING_CACHE  # fit() puts it in the registry
+        self._packs: list[Path] = []
         self._model_folders: dict[str, Path] = {}
         self._clients: dict[str, ChatClient] = {}
         self._client_lock = threading.Lock()
@@ -164,11 +165,11 @@ class LlmGenerator(BaseGenerator):
     def fit(self, train: pd.DataFrame | None) -> None:
         """Keep the seed columns the recipe names; find the caches and local model folders.
 
-        Responses are looked up in the registry's working cache (``.phantom/llm-cache``, where
-        new ones are written), then in the ``model/llm-cache`` of every version built in
-        ``data/`` and of every version fetched into the user cache (``phantom pull``,
-        ``registry.load``): a clone that pulled a version rebuilds it, or a new version
-        sharing its requests, without the calls."""
+        Responses are looked up in the registry's working cache (``.phantom/llm-cache``,
+        where new ones are written), then in the pack (``model/llm-responses.sqlite``) of
+        every version built in ``data/`` and of every version fetched into the user cache
+        (``phantom pull``, ``registry.load``): a clone that pulled a version rebuilds it, or
+        a new version sharing its requests, without the calls."""
         sources = [c.source for c in self.config.columns if isinstance(c, SeedColumn)]
         if sources:
             if train is None or len(train) == 0:
@@ -177,11 +178,13 @@ class LlmGenerator(BaseGenerator):
         from registry._paths import user_cache_dir
 
         root = self.context.root
-        working = root / WORKING_CACHE if root is not None else user_cache_dir() / CACHE_FOLDER
-        saved = f"*/{MODEL_FOLDER}/{CACHE_FOLDER}"
+        self._working = (
+            root / WORKING_CACHE if root is not None else user_cache_dir() / CACHE_FOLDER
+        )
+        saved = f"*/{MODEL_FOLDER}/{PACK_FILE}"
         built = sorted((root / "data").glob(saved)) if root is not None else []
         fetched = sorted((user_cache_dir() / "versions").glob(saved))  # pulled versions
-        self._cache_folders = [working, *built, *fetched]
+        self._packs = [*built, *fetched]
         if any(spec.provider == "openai" for spec in self.config.models.values()):
             import openai  # noqa: F401 - loaded here, not on the first request of a batch
         if self.config.dedup is not None and self.config.dedup.near is not None:
@@ -349,7 +352,6 @@ class LlmGenerator(BaseGenerator):
     ) -> list[Reply]:
         """Answer ``requests`` from the cache, or from the model (at most its concurrency at
         once) storing each answer as it comes, so a build killed here keeps what it paid for."""
-        cache = ResponseCache(self._cache_folders or [Path.cwd() / WORKING_CACHE])
 
         def answer(request: dict[str, Any]) -> tuple[str, Reply, bool]:
             key = request_key(request)
@@ -362,7 +364,11 @@ class LlmGenerator(BaseGenerator):
 
         spec = self.config.models[alias]
         concurrency = spec.concurrency if spec.provider == "openai" else 1
-        with ThreadPoolExecutor(max_workers=max(1, min(len(requests), concurrency))) as pool:
+        workers = max(1, min(len(requests), concurrency))
+        with (
+            ResponseCache(self._working, self._packs) as cache,
+            ThreadPoolExecutor(workers) as pool,
+        ):
             results = list(pool.map(answer, requests))
         replies = []
         for key, reply, cached in results:
@@ -477,12 +483,13 @@ class LlmGenerator(BaseGenerator):
         return GenerationSummary(quality=quality, usage=usage)
 
     def save(self, folder: Path) -> bool:
-        """The responses this build used, into ``model/llm-cache`` (DVC tracks and pushes it
-        with the version; outside the content hash, like every saved model)."""
+        """The responses this build used, as one pack ``model/llm-responses.sqlite`` (DVC
+        tracks and pushes it with the version; outside the content hash, like every saved
+        model)."""
         if not self._used:
             return False
-        cache = ResponseCache(self._cache_folders)
-        return copy_entries(cache, self._used, folder / MODEL_FOLDER / CACHE_FOLDER) > 0
+        with ResponseCache(self._working, self._packs) as cache:
+            return write_pack(cache, self._used, folder / MODEL_FOLDER / PACK_FILE) > 0
 
     def library_versions(self) -> dict[str, str]:
         """Libraries that decide the rows besides the models: templates, checks, dedup."""
