@@ -266,6 +266,7 @@ rows: 3
 BAD_INPUT = [
     ("prompt: 'Solve {{ nope }}'", "the template names 'nope', which is not a column"),
     ("prompt: \"{{ ''.__class__ }}\"", "'__class__' reaches Python internals"),
+    ("prompt: \"{{ a|attr('__globals__') }}\"", "'__globals__' reaches Python internals"),
     (
         "prompt: hi\n      output_schema: {type: object, properties: {x: {type: 12}}}",
         "not a valid JSON schema",

@@ -37,10 +37,12 @@ def check_template(source: str, *, where: str, earlier: Sequence[str]) -> None:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
         raise RecipeError(f"{where}: template line {exc.lineno}: {exc.message}") from exc
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name, nodes.Const)):
         name = getattr(node, "attr", None) or getattr(node, "name", None)
         if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
             name = node.arg.value
+        if isinstance(node, nodes.Const):  # ``x|attr("__class__")`` names it as a string
+            name = node.value if str(node.value).startswith("__") else None
         if isinstance(name, str) and name.startswith("_"):
             raise RecipeError(
                 f"{where}: {name!r} reaches Python internals, which templates may not; "
