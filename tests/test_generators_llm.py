@@ -457,3 +457,68 @@ def test_llm_dvc_repro_and_release_keep_the_responses_with_the_version(
     rebuilt = json.loads((registry_root / "data/math/manifest.json").read_text())
     assert llm_server.calls == calls
     assert rebuilt["content_hash"] == manifest["content_hash"]
+
+
+@pytest.mark.slow  # a subprocess build, killed, then run again
+def test_llm_build_killed_with_sigkill_resumes_and_repeats_at_most_the_calls_in_flight(
+    registry_root: Path, tmp_path: Path, make_llm_recipe, llm_server: LlmServer
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    uninterrupted = build(make_llm_recipe(rows=6))
+    needed, before = llm_server.calls, Counter(llm_server.answered)
+    other = tmp_path / "other"
+    Registry.init(other, remote=tmp_path / "other-remote")
+    recipe = other / "recipes/math.yaml"
+    recipe.write_text((registry_root / "recipes/math.yaml").read_text())
+    llm_server.latency = 0.05
+    phantom = Path(sys.executable).parent / "phantom"
+    process = subprocess.Popen([phantom, "materialize", str(recipe)], cwd=other)
+    while llm_server.calls < needed + needed // 2 and process.poll() is None:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)  # halfway through the model calls
+    assert process.wait() == -signal.SIGKILL
+    assert not (other / "data/math").exists()
+    at_kill = llm_server.calls
+
+    resumed = build(recipe)
+
+    assert llm_server.calls - at_kill <= needed - needed // 2 + 4  # the rest, not it all
+
+    calls = Counter(llm_server.answered) - before
+    repeated = [key for key, count in calls.items() if count > 1]
+    assert len(repeated) <= 4  # only what was in flight (concurrency 4) is paid twice
+    assert sum(calls.values()) <= needed + 4
+    assert resumed["hash"] == uninterrupted["hash"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "matches"),
+    [
+        ("Step 1: 12 * 7 = 84\n#### 84", "12 * 7", True),
+        ("so the answer is \\boxed{3/4}.", "6 / 8", True),
+        ("It costs 0.75 dollars", "3/4", True),
+        ("about 0.333", "1/3", False),
+        ("#### 1,234", "1234", True),
+        ("#### 85", "12 * 7", False),
+        ("no number here", "1", False),
+    ],
+)
+def test_llm_sympy_check_compares_the_final_number_exactly(
+    text: str, expected: str, matches: bool
+) -> None:
+    from registry.llm.verifiers import answer_matches
+
+    assert answer_matches(text, expected) is matches
+
+
+@pytest.mark.parametrize("expression", ["__import__('os')", "a * 2", "9 ** 9 ** 9", "1 / 0"])
+def test_llm_sympy_check_refuses_anything_but_arithmetic(expression: str) -> None:
+    from registry.llm.verifiers import exact_value
+
+    with pytest.raises(ValueError):
+        exact_value(expression)
