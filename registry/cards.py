@@ -227,6 +227,8 @@ def _quality_section(report: Any, assets: str) -> str:
         lines += ["", trust]
     if report.images:
         lines += ["", *_image_scores(report)]
+    if report.generation:
+        lines += ["", *_generation_checks(report.generation)]
     if report.worst_columns:
         lines += ["", "Worst columns:", "", "| column | score | metric |", "|---|---:|---|"]
         lines += [f"| {c.column} | {c.score:.3f} | {c.metric} |" for c in report.worst_columns]
@@ -267,6 +269,29 @@ def _image_scores(report: Any) -> list[str]:
         lines += ["", "| label | " + " | ".join(by_class) + " |"]
         lines += ["|---|" + "---:|" * len(by_class)]
         lines += ["| label fidelity | " + " | ".join(f"{v:.0%}" for v in by_class.values()) + " |"]
+    return lines
+
+
+def _generation_checks(generation: dict[str, Any]) -> list[str]:
+    """Rejections per check and judge score distributions of a generated text version."""
+    lines = [
+        f"Generation: {generation['rows']:,} rows from {generation['attempts']:,} row attempts; "
+        f"{generation['requests']:,} model responses ({generation['prompt_tokens']:,} prompt + "
+        f"{generation['completion_tokens']:,} completion tokens)."
+    ]
+    if generation["checks"]:
+        lines += [
+            "",
+            "| check | rows checked | rejected | rejection rate |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {name} | {c['tried']:,} | {c['rejected']:,} | {c['rejection_rate']:.1%} |"
+            for name, c in generation["checks"].items()
+        ]
+    for name, judge in generation["judges"].items():
+        shown = ", ".join(f"{score}: {count}" for score, count in judge["scores"].items())
+        lines.append(f"\nJudge {name}: mean {judge['mean']}, scores {shown}.")
     return lines
 
 

@@ -27,6 +27,7 @@ GENERATORS: dict[str, str] = {
     "sdv": "registry.generators.tabular:SdvGenerator",
     "sampler": "registry.generators.samplers:ColumnSampler",
     "diffusion": "registry.generators.diffusion:DiffusionGenerator",
+    "llm": "registry.generators.llm:LlmGenerator",
 }
 
 

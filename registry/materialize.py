@@ -82,6 +82,7 @@ class _Written:
     batches: int
     nulls: dict[str, int]
     hashes: dict[str, str]  # sha256 of each shard (by path in the dataset folder)
+    reports: list[tuple[int, dict[str, Any]]]  # (batch index, what sampling it counted)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def materialize(
     build writes the same bytes, and :class:`ExecutorError` says when it could not.
     """
     from registry.cards import render_card
-    from registry.quality.report import with_privacy_guarantee
+    from registry.quality.report import with_generation, with_privacy_guarantee
 
     say = progress or (lambda _message: None)
     root = registry.root
@@ -158,7 +159,6 @@ def materialize(
     data_dir = root / "data" / recipe.name
     with staged_folder(data_dir) as staging:
         with naming_recipe_file(recipe_path):
-            generator.save(staging)
             where = "" if executor is None or executor.name == "local" else f" on {executor.name}"
             say(f"sampling {recipe.rows:,} rows{where}")
             counter = handler.exact_counts(seed)
@@ -171,11 +171,15 @@ def materialize(
                 counter=counter,
                 executor=executor,
             )
+            generation = generator.gather(written.reports)
+            generator.save(staging)  # after sampling: a generator may save what it used
         say(f"scoring {len(written.sample):,} rows")
         report = handler.score(written.sample, seed, recipe=recipe, plots_dir=staging / PLOTS)
         report = report.model_copy(update={"rows": recipe.rows, "scored_rows": len(written.sample)})
         report = handler.with_exact_counts(report, counter, recipe=recipe)
         report = with_privacy_guarantee(report, generator.privacy_guarantee(), gates=recipe.quality)
+        if generation is not None:
+            report = with_generation(report, generation.quality, gates=recipe.quality)
         quality_text = report.model_dump_json(indent=2) + "\n"
         refuse_missed_gates(root, recipe_path, recipe, report, quality_text)
         say(f"writing {data_dir.relative_to(root)}")
@@ -208,6 +212,8 @@ def materialize(
             },
             root=root,
         )
+        if generation is not None:
+            manifest["generation"] = generation.usage
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     cards_dir = root / "cards"
     cards_dir.mkdir(exist_ok=True)
@@ -282,6 +288,7 @@ def write_shards(
         name: {"rows": rows, "bytes": 0, "files": []} for name, rows in counts.items()
     }
     kept: list[pd.DataFrame] = []
+    reports = [(0, generator.batch_report(0))]  # batch 0 was sampled here, for the schema
     hashes: dict[str, str] = {}
     nulls: dict[str, int] = dict.fromkeys(task.schema.names, 0)
     for result in (executor or LocalExecutor()).map(task, shards):
@@ -291,6 +298,7 @@ def write_shards(
         info["files"].append(result.shard.file)
         hashes[f"{folder.name}/{result.shard.file}"] = result.sha256
         kept.extend(result.sample)
+        reports.extend(result.reports.items())
         if counter is not None:
             counter.add_counts(result.counts)
         for name, count in result.nulls.items():
@@ -299,7 +307,8 @@ def write_shards(
     for stray in folder.glob(".*.partial"):  # left by a killed attempt of a retried task
         stray.unlink()
     sample = kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
-    return _Written(splits, task.schema, sample.reset_index(drop=True), batches, nulls, hashes)
+    sample = sample.reset_index(drop=True)
+    return _Written(splits, task.schema, sample, batches, nulls, hashes, reports)
 
 
 @dataclass
@@ -313,6 +322,7 @@ class ShardResult:
     counts: dict[str, int]  # what the modality's counter counted over the shard's rows
     nulls: dict[str, int]  # nulls per column over the shard's rows
     versions: dict[str, str]  # the libraries that made the bytes, where the shard was written
+    reports: dict[int, dict[str, Any]] = field(default_factory=dict)  # batch_report by index
 
 
 @dataclass
@@ -376,10 +386,12 @@ def write_shard(task: ShardTask, shard: Shard) -> ShardResult:
     sample: list[pd.DataFrame] = []
     counts: dict[str, int] = {}
     nulls: dict[str, int] = dict.fromkeys(task.schema.names, 0)
+    reports: dict[int, dict[str, Any]] = {}
 
     def tables() -> Iterator[pa.Table]:
         for index, first, stop in batch_slices(shard, task.batch_rows):
             frame = task.batch(index)
+            reports[index] = task.generator.batch_report(index)
             table = task.table(frame).slice(first, stop - first)
             take = min(stop, task.sample_rows(index))
             if first < take:
@@ -395,7 +407,8 @@ def write_shard(task: ShardTask, shard: Shard) -> ShardResult:
                 task.progress(index * task.batch_rows + stop)
 
     size, sha256 = write_parquet(task.folder / shard.file, task.schema, tables())
-    return ShardResult(shard, size, sha256, sample, counts, nulls, task_versions(task.generator))
+    versions = task_versions(task.generator)
+    return ShardResult(shard, size, sha256, sample, counts, nulls, versions, reports)
 
 
 def task_versions(generator: Generator) -> dict[str, str]:

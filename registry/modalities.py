@@ -204,10 +204,24 @@ class ImageModality(Modality):
 
 
 class TextModality(TableModality):
-    """Rows whose main columns are text: written and scored as a table (text columns count as
-    categories) until text-specific scores exist."""
+    """Rows whose main columns are text: written as a table; scored by what the generator's
+    checks counted (:func:`registry.quality.report.with_generation`) until text-specific
+    scores exist."""
 
     name = "text"
+
+    def score(
+        self,
+        sample: pd.DataFrame,
+        seed: SeedData | None,
+        *,
+        recipe: Recipe,
+        plots_dir: Path | None,
+    ) -> QualityReport:
+        from registry.quality.report import score_text
+
+        depth = seed.generation_depth if seed is not None else 0
+        return score_text(sample, gates=recipe.quality, generation_depth=depth)
 
 
 MODALITIES: dict[str, Modality] = {

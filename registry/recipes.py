@@ -257,6 +257,7 @@ class GeneratorConfig(_Model):
     modality: ClassVar[Literal["table", "images", "text"]] = "table"
     needs_seed: ClassVar[bool] = True
     links_tables: ClassVar[bool] = False  # generates linked tables (seed.tables) together
+    seed_optional: ClassVar[bool] = False  # needs_seed False, yet a seed may be given
 
     kind: str
 
@@ -597,7 +598,7 @@ class ExpressionColumn(_Column):
     sql: str = Field(min_length=1)
 
 
-SamplerColumn = Annotated[
+_SAMPLER_COLUMNS = (
     UuidColumn
     | CategoryColumn
     | UniformColumn
@@ -607,9 +608,9 @@ SamplerColumn = Annotated[
     | BernoulliColumn
     | DatetimeColumn
     | FakerColumn
-    | ExpressionColumn,
-    Field(discriminator="type"),
-]
+    | ExpressionColumn
+)
+SamplerColumn = Annotated[_SAMPLER_COLUMNS, Field(discriminator="type")]
 
 
 class SamplerGenerator(GeneratorConfig):
@@ -728,6 +729,202 @@ class DiffusionGenerator(GeneratorConfig):
         if self.model == "ddpm" and (self.path or self.prompt or self.prompts):
             raise ValueError("path, prompt and prompts belong to model: pretrained")
         return self
+
+
+# --- kind: llm ----------------------------------------------------------------------------
+# Text written by language models: the sampler's columns, seed columns, and columns a model
+# writes, grades or a deterministic check verifies (see registry/generators/llm.py).
+
+LLM_PARAMS = frozenset(
+    {"temperature", "top_p", "max_tokens", "stop", "presence_penalty", "frequency_penalty"}
+)
+
+
+class LlmModel(_Model):
+    """A model the columns name by alias: an OpenAI-compatible endpoint or a local folder."""
+
+    provider: Literal["openai", "transformers"] = "openai"
+    model: str | None = Field(None, description="openai: the endpoint's model name.")
+    base_url: str | None = Field(None, description="openai: e.g. http://127.0.0.1:8000/v1.")
+    api_key_env: str | None = Field(
+        None, description="openai: the environment variable holding the key (never written)."
+    )
+    path: str | None = Field(
+        None, description="transformers: a local model folder (inside the registry or absolute)."
+    )
+    concurrency: int = Field(8, ge=1, le=1024, description="Requests in flight at most.")
+    timeout: float = Field(60.0, gt=0.0, le=3600.0, description="Seconds per request.")
+    max_retries: int = Field(
+        5, ge=0, le=20, description="Retries of a request on 429, 5xx, timeouts, bad bodies."
+    )
+    retry_backoff: float = Field(
+        1.0, ge=0.0, le=60.0, description="Seconds before the first retry, doubled each time."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> LlmModel:
+        if self.provider == "openai" and not (self.model and self.base_url):
+            raise ValueError("provider openai needs model and base_url")
+        if self.provider == "transformers" and not self.path:
+            raise ValueError("provider transformers needs path: a local model folder")
+        return self
+
+
+class _ModelCall(_Column):
+    model: str = Field(description="An alias from generator.models.")
+    system_prompt: str | None = None
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="temperature, top_p, max_tokens, stop, penalties."
+    )
+
+    @field_validator("params")
+    @classmethod
+    def _known_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(params) - LLM_PARAMS)
+        if unknown:
+            raise ValueError(
+                f"unknown param {unknown[0]!r}; expected one of {', '.join(sorted(LLM_PARAMS))} "
+                "(Phantom sets seed itself)"
+            )
+        return params
+
+
+class LlmColumn(_ModelCall):
+    """Text a model writes from a sandboxed Jinja ``prompt`` over the earlier columns. With
+    ``output_schema`` the answer is JSON validated against it, and each top-level property
+    ``p`` also becomes a column ``<name>_<p>``."""
+
+    type: Literal["llm"]
+    prompt: str = Field(min_length=1)
+    output_schema: dict[str, Any] | None = None
+
+    def output_names(self) -> list[str]:
+        fields = list((self.output_schema or {}).get("properties", {}))
+        return [self.name, *(f"{self.name}_{field}" for field in fields)]
+
+
+class JudgeColumn(_ModelCall):
+    """A model grades ``column`` against ``rubric``: a score (``<name>``) and a reason
+    (``<name>_reason``); rows scoring under ``min_score`` are dropped and made again."""
+
+    type: Literal["judge"]
+    column: str
+    rubric: str = Field(min_length=1)
+    scale: tuple[int, int] = (1, 5)
+    min_score: float | None = None
+
+    def output_names(self) -> list[str]:
+        return [self.name, f"{self.name}_reason"]
+
+
+class VerifyColumn(_Column):
+    """A deterministic check, no model: exactly one of ``sql`` (DuckDB over the row),
+    ``regex`` / ``json_schema`` (over ``column``) or ``sympy`` (a Jinja template of the
+    expected arithmetic, compared exactly with the final number of ``column``)."""
+
+    type: Literal["verify"]
+    sql: str | None = None
+    regex: str | None = None
+    json_schema: dict[str, Any] | None = None
+    sympy: str | None = None
+    column: str | None = None
+    filter: bool = Field(True, description="Drop (and make again) rows that fail.")
+
+    @property
+    def check(self) -> str:
+        return next(k for k in ("sql", "regex", "json_schema", "sympy") if getattr(self, k))
+
+    @model_validator(mode="after")
+    def _one_check(self) -> VerifyColumn:
+        given = [k for k in ("sql", "regex", "json_schema", "sympy") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("expected exactly one of sql, regex, json_schema or sympy")
+        if given[0] != "sql" and not self.column:
+            raise ValueError(f"a {given[0]} check needs column: the column it checks")
+        return self
+
+    def output_names(self) -> list[str]:
+        return [self.name]
+
+
+class SeedColumn(_Column):
+    """A column of the recipe's seed (``column``, default: the same name), one seed row per
+    row, drawn with replacement."""
+
+    type: Literal["seed"]
+    column: str | None = None
+
+    @property
+    def source(self) -> str:
+        return self.column or self.name
+
+
+class LlmDedup(_Model):
+    """Rows whose ``columns`` repeat an earlier row's exactly, or nearly (MinHash estimate of
+    the Jaccard similarity of word ``shingle``-grams at least ``near``), are made again."""
+
+    columns: list[str] | None = Field(None, description="Default: every llm column.")
+    near: float | None = Field(0.9, gt=0.0, le=1.0, description="None: exact duplicates only.")
+    shingle: int = Field(3, ge=1, le=16)
+    num_perm: int = Field(128, ge=16, le=1024)
+
+
+LlmGeneratorColumn = Annotated[
+    _SAMPLER_COLUMNS | SeedColumn | LlmColumn | JudgeColumn | VerifyColumn,
+    Field(discriminator="type"),
+]
+
+
+class LlmGenerator(GeneratorConfig):
+    """Text and reasoning rows: sampler and seed columns, then columns models write (``llm``),
+    grade (``judge``) and checks verify (``verify``); rows failing a filter are made again,
+    at most ``max_attempts`` times each. The seed is optional."""
+
+    modality: ClassVar[Literal["table", "images", "text"]] = "text"
+    needs_seed: ClassVar[bool] = False
+    seed_optional: ClassVar[bool] = True
+
+    kind: Literal["llm"]
+    models: dict[str, LlmModel] = Field(min_length=1)
+    columns: list[LlmGeneratorColumn] = Field(min_length=1)
+    max_attempts: int = Field(5, ge=1, le=100, description="Tries per row before the build fails.")
+    dedup: LlmDedup | None = Field(default_factory=LlmDedup)
+
+    def output_names(self) -> list[str]:
+        names: list[str] = []
+        for column in self.columns:
+            names.extend(getattr(column, "output_names", lambda c=column: [c.name])())
+        return names
+
+    def named_columns(self) -> list[tuple[str, str]]:
+        return [
+            (f"generator.columns[{i}].column", c.source)
+            for i, c in enumerate(self.columns)
+            if isinstance(c, SeedColumn)
+        ]
+
+    @model_validator(mode="after")
+    def _consistent_columns(self) -> LlmGenerator:
+        seen: set[str] = set()
+        for name in self.output_names():
+            if name.lower() in seen:
+                raise ValueError(f"column {name!r} is declared twice")
+            seen.add(name.lower())
+        for i, column in enumerate(self.columns):
+            alias = getattr(column, "model", None)
+            if isinstance(column, LlmColumn | JudgeColumn) and alias not in self.models:
+                raise ValueError(
+                    f"columns[{i}] ({column.name}).model: {alias!r} is not in models; expected "
+                    f"one of {', '.join(self.models)}"
+                )
+        return self
+
+    def check_recipe(self, recipe: Recipe) -> None:
+        names = self.output_names()
+        if recipe.target is not None and recipe.target not in names:
+            raise ValueError(f"target {recipe.target!r} is not a column; expected one of {names}")
+        if recipe.seed is None and self.named_columns():
+            raise ValueError("seed columns need a seed: add seed.source")
 
 
 # --- quality gates and card metadata ------------------------------------------------------
@@ -862,7 +1059,7 @@ class Recipe(_Model):
                     "e.g. sklearn:digits or an image folder"
                 )
             raise ValueError(f"a {kind} generator needs a seed: add seed.source")
-        if not generator.needs_seed and self.seed is not None:
+        if not (generator.needs_seed or generator.seed_optional) and self.seed is not None:
             raise ValueError(f"a {kind} generator declares its columns and takes no seed")
         if self.seed is not None and generator.modality == "images" and self.seed.is_table_file:
             raise ValueError(
@@ -944,20 +1141,20 @@ _PATTERN_WORDS = {
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
-    for item in loc:
+    for position, item in enumerate(loc):
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in _UNION_TAGS:
-            continue  # pydantic adds the discriminator's tag to the path; the user never wrote it
+        elif item in _UNION_TAGS and position and isinstance(loc[position - 1], int):
+            continue  # pydantic adds the discriminator's tag after the item's index
         else:
             parts.append(f".{item}" if parts else str(item))
     return "".join(parts)
 
 
 def _discriminator_tags() -> frozenset[str]:
-    """The ``type`` values of the sampler column union, which pydantic puts in error paths."""
+    """The ``type`` values of the column unions, which pydantic puts in error paths."""
     tags: set[str] = set()
-    for model in get_args(get_args(SamplerColumn)[0]):
+    for model in get_args(get_args(LlmGeneratorColumn)[0]):  # the sampler's, and more
         tags.update(get_args(model.model_fields["type"].annotation))
     return frozenset(tags)
 
@@ -1050,7 +1247,13 @@ def config_class(kind: Any) -> type[GeneratorConfig]:
     return generator_class(kind).Config
 
 
-_BUILTIN_CONFIGS = (TabularArgnGenerator, SdvGenerator, SamplerGenerator, DiffusionGenerator)
+_BUILTIN_CONFIGS = (
+    TabularArgnGenerator,
+    SdvGenerator,
+    SamplerGenerator,
+    DiffusionGenerator,
+    LlmGenerator,
+)
 
 
 def recipe_json_schema() -> dict[str, Any]:

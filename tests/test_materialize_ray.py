@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,12 @@ class DiesOnce:
     def privacy_guarantee(self) -> dict[str, Any] | None:
         return self.inner.privacy_guarantee()
 
+    def batch_report(self, index: int) -> dict[str, Any]:
+        return self.inner.batch_report(index)
+
+    def gather(self, reports: list[tuple[int, dict[str, Any]]]) -> Any:
+        return self.inner.gather(reports)
+
 
 def test_ray_build_survives_a_worker_that_dies_and_writes_the_same_bytes(
     registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -173,3 +180,39 @@ def test_ray_task_error_comes_back_as_one_line_and_leaves_the_previous_version(
         Registry(registry_root).materialize(recipe, executor="ray")
     manifest = json.loads((registry_root / "data/txns/manifest.json").read_text())
     assert manifest["content_hash"] == before.content_hash
+
+
+@pytest.mark.slow
+def test_ray_build_of_an_llm_recipe_has_the_local_hash_and_counts(
+    registry_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kind: llm on Ray: model calls are made by the tasks (batches of 3 rows, shards of 4),
+    the content hash is the local build's, and the generation figures (rejections, judge
+    scores, tokens) come back from the shards exactly."""
+    from registry.generators.llm import LlmGenerator
+    from tests.llm_server import LlmServer
+    from tests.test_generators_llm import MATH
+
+    monkeypatch.setattr(LlmGenerator, "batch_rows", 3)
+    monkeypatch.setattr(registry.shards, "MAX_SHARD_ROWS", 4)
+    with LlmServer() as server:
+        recipe = registry_root / "recipes" / "math.yaml"
+        recipe.write_text(MATH.format(name="math", url=server.url, rows=10))
+        local = Registry(registry_root).materialize(recipe)
+        calls = server.calls
+        shutil.rmtree(registry_root / ".phantom/llm-cache")
+        shutil.rmtree(registry_root / "data/math")
+
+        result = CliRunner().invoke(app, ["materialize", str(recipe), "--executor", "ray"])
+
+        assert result.exit_code == 0, result.output
+        # Every request again (the caches were gone); a batch cut by a shard edge is sampled
+        # by two tasks at once, which may both pay for some of its requests.
+        assert server.calls >= 2 * calls
+        assert set(server.answered.values()) <= {2, 3}
+    manifest = json.loads((registry_root / "data/math/manifest.json").read_text())
+    quality = json.loads((registry_root / "data/math/quality.json").read_text())
+    assert manifest["content_hash"] == local.content_hash
+    assert quality["generation"] == local.quality["generation"]
+    assert manifest["generation"]["calls"] == calls
+    assert len([f for f in manifest["files"] if f.endswith(".parquet")]) == 3

@@ -155,5 +155,7 @@ def test_a_plugin_config_rejects_its_bad_fields_with_one_line(
 def test_an_unknown_kind_names_the_kinds_there_are(registry_root: Path) -> None:
     recipe = penguins_registry(registry_root)
 
-    with pytest.raises(Exception, match=r"generator\.kind: expected one of diffusion, sampler"):
+    with pytest.raises(
+        Exception, match=r"generator\.kind: expected one of diffusion, llm, sampler"
+    ):
         store.register_stage(registry_root, load_recipe(recipe))

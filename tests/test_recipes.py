@@ -39,7 +39,7 @@ def test_load_recipe_reads_a_valid_recipe_with_defaults(tmp_path: Path) -> None:
         (("rows: 100", "rows: 100\nrandm_seed: 3"), r"randm_seed: unknown field"),
         (
             ("kind: sampler", "kind: gan"),
-            r"fraud.yaml: generator.kind: expected one of diffusion, sampler, sdv, table "
+            r"fraud.yaml: generator.kind: expected one of diffusion, llm, sampler, sdv, table "
             r"\(got 'gan'\)$",
         ),
         (("version: 1.2.0", "version: 1.2"), r"version: Input should be a valid string"),

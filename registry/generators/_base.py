@@ -15,7 +15,10 @@ not probed:
 - ``save(folder)`` / ``load(folder, ...)``: the fitted model, written beside the data in
   ``model/`` so that a later version can sample more without fitting again;
 - ``privacy_guarantee()``: the formal (differential privacy) guarantee the fitted model
-  carries, or ``None`` (the default: no formal guarantee).
+  carries, or ``None`` (the default: no formal guarantee);
+- ``batch_report(index)`` / ``gather(reports)``: what sampling a batch counted besides its
+  rows (model calls, tokens, rejected rows), sent back with the shard that sampled it and
+  put together once per build into a :class:`GenerationSummary` (none by default).
 
 Sampling is in batches that are a pure function of ``(random_seed, batch index)``: batch
 ``i`` of a build can be made on its own, in any order, by any process, and the rows are the
@@ -52,6 +55,16 @@ def _local_path(path: str) -> Path:
             f"generator.path: {path!r} names a registry version; build it in a registry"
         )
     return Path(path)
+
+
+@dataclass(frozen=True)
+class GenerationSummary:
+    """What a build's batches counted: ``quality`` is reproduced exactly by a rebuild (it goes
+    into quality.json and the card), ``usage`` may differ between runs (calls made, cache
+    hits; it goes into the manifest)."""
+
+    quality: dict[str, Any]
+    usage: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,15 @@ class Generator(Protocol):
     def privacy_guarantee(self) -> dict[str, Any] | None:
         """The differential-privacy guarantee of the fitted model (``epsilon``, ``delta``,
         ``mechanism``), or ``None`` when it gives none."""
+        ...
+
+    def batch_report(self, index: int) -> dict[str, Any]:
+        """What sampling batch ``index`` counted in this process (JSON-able; ``{}``: none)."""
+        ...
+
+    def gather(self, reports: list[tuple[int, dict[str, Any]]]) -> GenerationSummary | None:
+        """The build's figures from the batches' reports, ``(index, report)``: a batch sampled
+        twice (on the driver for the schema, then by a shard's task) reports twice."""
         ...
 
     @classmethod
@@ -195,6 +217,12 @@ class BaseGenerator:
     def privacy_guarantee(self) -> dict[str, Any] | None:
         return None
 
+    def batch_report(self, index: int) -> dict[str, Any]:
+        return {}
+
+    def gather(self, reports: list[tuple[int, dict[str, Any]]]) -> GenerationSummary | None:
+        return None
+
     @classmethod
     def check(cls, recipe: Recipe, *, context: BuildContext) -> None:
         return None
@@ -219,6 +247,7 @@ __all__ = [
     "MODEL_FOLDER",
     "BaseGenerator",
     "BuildContext",
+    "GenerationSummary",
     "Generator",
     "Modality",
     "batch_seed",

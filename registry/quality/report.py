@@ -22,7 +22,7 @@ from registry.recipes import BiasAudit, PrivacyAudit, QualityGates, SamplerGener
 
 REPORT_FORMAT = 2
 WORST_COLUMNS = 6
-AREA_WEIGHTS = {"fidelity": 0.5, "utility": 0.25, "privacy": 0.25}
+AREA_WEIGHTS = {"fidelity": 0.5, "utility": 0.25, "privacy": 0.25, "checks": 0.25}
 HOLDOUT_SHARE = 0.2  # what `phantom score` keeps out of --real when no --holdout is given
 UTILITY_ROWS = 20_000  # rows each utility model trains on: enough for a stable TSTR ratio
 PLOT_ROWS = 20_000  # rows the histograms are drawn from
@@ -54,7 +54,7 @@ class QualityReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     format: int = REPORT_FORMAT
-    kind: Literal["tabular", "sampler", "image"]
+    kind: Literal["tabular", "sampler", "image", "text"]
     rows: int
     scored_rows: int | None = None  # rows the scores saw: a bounded sample of large builds
     real_rows: int | None = None
@@ -80,6 +80,8 @@ class QualityReport(BaseModel):
     attacks: dict[str, Any] | None = None
     bias: dict[str, Any] | None = None
     augmentation: dict[str, Any] | None = None
+    #: What the generator's checks and models counted while making the rows (kind: llm).
+    generation: dict[str, Any] | None = None
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
@@ -89,7 +91,13 @@ class QualityReport(BaseModel):
         """``differential_privacy`` appears only when there is a guarantee, so the
         quality.json of every other version keeps the bytes (and content hash) it had."""
         data = handler(self)
-        for optional in ("differential_privacy", "tables", "linked", *_TRUST_SECTIONS):
+        for optional in (
+            "differential_privacy",
+            "generation",
+            "tables",
+            "linked",
+            *_TRUST_SECTIONS,
+        ):
             if isinstance(data, dict) and data.get(optional, 0) is None:
                 del data[optional]
         return data
@@ -553,4 +561,36 @@ def with_privacy_guarantee(
     """``report`` with the generator's differential-privacy guarantee (``None``: none) and
     the gates re-checked (``max_epsilon`` reads it)."""
     draft = report.model_copy(update={"differential_privacy": guarantee})
+    return draft.model_copy(update={"gates": evaluate_gates(gate_values(draft), gates)})
+
+
+# --- generated text -------------------------------------------------------------------------
+
+
+def score_text(
+    synthetic: pd.DataFrame, *, gates: QualityGates | None = None, generation_depth: int = 0
+) -> QualityReport:
+    """A text version's report before its generator's checks are added (:func:`with_generation`);
+    text-specific scores take their place beside them."""
+    draft = QualityReport(
+        kind="text", rows=len(synthetic), generation_depth=generation_depth, overall=None, areas={}
+    )
+    return draft.model_copy(update={"gates": evaluate_gates(gate_values(draft), gates)})
+
+
+def with_generation(
+    report: QualityReport, generation: dict[str, Any], *, gates: QualityGates | None
+) -> QualityReport:
+    """``report`` with what the generator counted (rejections per check, judge scores,
+    tokens) and, when it had checks, a ``checks`` area: the share of row attempts accepted."""
+    areas = dict(report.areas)
+    share = generation.get("first_try_share")
+    if generation.get("checks") and share is not None:
+        rejected = sorted(generation["checks"].items(), key=lambda item: -item[1]["rejection_rate"])
+        worst = ", ".join(f"{name} {c['rejection_rate']:.0%}" for name, c in rejected[:3])
+        areas["checks"] = _area(
+            100 * share, f"row attempts accepted by the checks ({share:.0%}); rejected: {worst}"
+        )
+    overall = _overall(report.kind, areas) if areas else report.overall
+    draft = report.model_copy(update={"generation": generation, "areas": areas, "overall": overall})
     return draft.model_copy(update={"gates": evaluate_gates(gate_values(draft), gates)})
