@@ -147,7 +147,7 @@ def materialize(
     build writes the same bytes, and :class:`ExecutorError` says when it could not.
     """
     from registry.cards import render_card
-    from registry.quality.report import with_privacy_guarantee
+    from registry.quality.report import with_model_selection, with_privacy_guarantee
 
     say = progress or (lambda _message: None)
     root = registry.root
@@ -176,6 +176,7 @@ def materialize(
         report = report.model_copy(update={"rows": recipe.rows, "scored_rows": len(written.sample)})
         report = handler.with_exact_counts(report, counter, recipe=recipe)
         report = with_privacy_guarantee(report, generator.privacy_guarantee(), gates=recipe.quality)
+        report = with_model_selection(report, generator.model_selection())
         quality_text = report.model_dump_json(indent=2) + "\n"
         if not report.passed:
             _keep_failed_report(root, recipe.name, quality_text)
@@ -208,6 +209,7 @@ def materialize(
             hashes=written.hashes,
             library_versions=card_args["library_versions"],
             differential_privacy=generator.privacy_guarantee(),
+            model_selection=generator.model_selection(),
             sampling={
                 "batch_rows": generator.batch_rows,
                 "batches": written.batches,
@@ -456,6 +458,7 @@ def build_manifest(
     nulls: dict[str, int] | None = None,
     hashes: dict[str, str] | None = None,
     differential_privacy: dict[str, Any] | None = None,
+    model_selection: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Provenance of a build: every file's sha256 and everything that decided the bytes, and
     each column's type and (``nulls``) its null count over every row. ``hashes`` holds the
@@ -490,6 +493,7 @@ def build_manifest(
         "sampling": sampling,
         "generation_depth": seed.generation_depth if seed is not None else 0,
         "differential_privacy": differential_privacy,
+        **({"model_selection": model_selection} if model_selection is not None else {}),
         "library_versions": {
             "phantom": __version__,
             "python": platform.python_version(),

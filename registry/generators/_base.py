@@ -15,7 +15,9 @@ not probed:
 - ``save(folder)`` / ``load(folder, ...)``: the fitted model, written beside the data in
   ``model/`` so that a later version can sample more without fitting again;
 - ``privacy_guarantee()``: the formal (differential privacy) guarantee the fitted model
-  carries, or ``None`` (the default: no formal guarantee).
+  carries, or ``None`` (the default: no formal guarantee);
+- ``model_selection()``: which model a generator that chooses among candidates kept, and
+  what the others scored (``kind: table, model: auto``), or ``None`` (the default).
 
 Sampling is in batches that are a pure function of ``(random_seed, batch index)``: batch
 ``i`` of a build can be made on its own, in any order, by any process, and the rows are the
@@ -67,6 +69,9 @@ class BuildContext:
     progress: Progress = field(default=lambda _message: None)
     locate: Callable[[str], Path] = _local_path
     read_version: Callable[[str], Any] | None = None  # registry:<spec> seeds, as frames
+    #: Phantom's table report (``score_tables``), for generators that score candidates; the
+    #: build passes it in since generators sit below the quality layer.
+    score_table: Callable[..., Any] | None = None
 
 
 @runtime_checkable
@@ -107,6 +112,11 @@ class Generator(Protocol):
     def privacy_guarantee(self) -> dict[str, Any] | None:
         """The differential-privacy guarantee of the fitted model (``epsilon``, ``delta``,
         ``mechanism``), or ``None`` when it gives none."""
+        ...
+
+    def model_selection(self) -> dict[str, Any] | None:
+        """The winner and the candidates' validation scores of a generator that chose among
+        models, or ``None``."""
         ...
 
     @classmethod
@@ -193,6 +203,9 @@ class BaseGenerator:
         return {}
 
     def privacy_guarantee(self) -> dict[str, Any] | None:
+        return None
+
+    def model_selection(self) -> dict[str, Any] | None:
         return None
 
     @classmethod

@@ -349,6 +349,7 @@ class ArgnGenerator(BaseGenerator):
                 shutil.copyfile(source, target / MODEL_STORE / relpath)
         info = {
             "kind": "table",
+            "model": "argn",
             "model_size": self.config.model_size,
             "columns": [str(c) for c in self._columns],
             "dtypes": {str(c): str(d) for c, d in self._dtypes.items()},

@@ -71,6 +71,8 @@ class QualityReport(BaseModel):
     images: dict[str, Any] | None = None
     #: The generator's formal guarantee (epsilon, delta, mechanism); None: no formal guarantee.
     differential_privacy: dict[str, Any] | None = None
+    #: model: auto's choice: the winner and every candidate's validation scores.
+    model_selection: dict[str, Any] | None = None
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
@@ -80,8 +82,9 @@ class QualityReport(BaseModel):
         """``differential_privacy`` appears only when there is a guarantee, so the
         quality.json of every other version keeps the bytes (and content hash) it had."""
         data = handler(self)
-        if isinstance(data, dict) and data.get("differential_privacy", 0) is None:
-            del data["differential_privacy"]
+        for name in ("differential_privacy", "model_selection"):
+            if isinstance(data, dict) and data.get(name, 0) is None:
+                del data[name]
         return data
 
     @property
@@ -509,6 +512,15 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
         "min_label_fidelity": (report.images or {}).get("label_fidelity"),
         "max_epsilon": (report.differential_privacy or {}).get("epsilon"),
     }
+
+
+def with_model_selection(report: QualityReport, selection: dict[str, Any] | None) -> QualityReport:
+    """``report`` with the generator's model selection (``None``: it chose none); the seconds
+    each candidate took stay out (they differ between runs, and quality.json is hashed)."""
+    if selection is None:
+        return report
+    kept = {name: value for name, value in selection.items() if name != "seconds"}
+    return report.model_copy(update={"model_selection": kept})
 
 
 def with_privacy_guarantee(
