@@ -14,8 +14,8 @@ Validation split
 Budget
     ``budget`` (default :data:`DEFAULT_BUDGET`) covers fitting, sampling and scoring every
     candidate, in the listed order (cheapest first). TabularARGN's ``max_training_time`` is
-    capped at :data:`FIT_SHARE` of what is left; a candidate started with less than
-    :data:`MIN_SECONDS` left is skipped, and the card says so. A candidate whose fit fails is
+    capped at :data:`FIT_SHARE` of what is left; once one candidate is scored, a later one
+    with less than :data:`MIN_SECONDS` left is skipped, and the card says so. A candidate whose fit fails is
     reported, not fatal, unless none is left.
 Score
     Each candidate samples ``min(fit rows, SCORE_ROWS)`` rows (batches 0, 1, ... as a build
@@ -150,7 +150,7 @@ class AutoGenerator(BaseGenerator):
         self.candidates = []
         for name in config.candidates or DEFAULT_CANDIDATES:
             left = budget - (monotonic() - start)
-            if left < MIN_SECONDS:
+            if best is not None and left < MIN_SECONDS:
                 self.candidates.append(Candidate(name, skipped="the budget was spent"))
                 continue
             began = monotonic()

@@ -9,8 +9,10 @@ Marginals
     most :data:`QUANTILES` empirical quantiles; sampling interpolates between them (integers
     are rounded), so continuous values are fresh ones. Missing values take the bottom
     ``[0, null share)`` of ``u``, so missingness correlates with the rest. Any other column is
-    a category: categories by descending frequency (missing is one of them) own consecutive
-    intervals of ``u``.
+    a category: its categories (missing is one of them) own consecutive intervals of ``u``
+    as wide as their shares, ordered along the main direction of their rows' mean normal
+    scores of the numbers (:meth:`Marginal.order_by`), so one latent per column carries the
+    link between a category and the numbers.
 Dependence
     ``z = Φ⁻¹(u)`` per column, with ties (and a category's interval) spread uniformly by a
     generator seeded from ``random_seed`` (the distributional transform); the normal copula's
@@ -108,6 +110,27 @@ class Marginal:
                 values = pd.to_datetime(values.round(), unit="ns")
         return _cast(values, self.dtype)
 
+    def order_by(self, values: pd.Series, scores: np.ndarray) -> None:
+        """Order the categories along the main direction of their rows' mean ``scores`` (the
+        numbers' normal scores), so the category's one latent moves with the numbers: with
+        frequency order a middle category (Gentoo among penguins) would get the middle."""
+        count = len(self.categories)
+        if count < 3:
+            return
+        index = {key: k for k, key in enumerate(_keys(self.categories))}
+        codes = np.array([index.get(key, -1) for key in _keys(values)])
+        seen = codes >= 0
+        sums = np.zeros((count, scores.shape[1]))
+        np.add.at(sums, codes[seen], scores[seen])
+        means = sums / np.maximum(np.bincount(codes[seen], minlength=count), 1)[:, None]
+        shares = np.diff(np.concatenate([[0.0], self.edges]))
+        centred = means - shares @ means
+        _, _, directions = np.linalg.svd(centred * np.sqrt(shares)[:, None], full_matrices=False)
+        order = np.argsort(centred @ directions[0], kind="stable")
+        self.categories = [self.categories[k] for k in order]
+        self.edges = np.cumsum(shares[order])
+        self.edges[-1] = 1.0
+
     def u_interval(self, value: Any) -> tuple[float, float]:
         """Where ``value`` lies on ``u``: a category's interval, or a number's point."""
         if self.kind == "category":
@@ -179,7 +202,13 @@ class CopulaGenerator(BaseGenerator):
         self.marginals = [
             fit_marginal(c, train[c], protect=protect, rare=rare) for c in train.columns
         ]
-        z = _normal(np.column_stack([m.to_u(train[m.name], rng) for m in self.marginals]))
+        numbers = [j for j, m in enumerate(self.marginals) if m.kind == "number"]
+        z = np.empty((len(train), len(self.marginals)))
+        for j in numbers + [j for j in range(len(self.marginals)) if j not in numbers]:
+            marginal = self.marginals[j]
+            if marginal.kind == "category" and numbers:
+                marginal.order_by(train[marginal.name], z[:, numbers])
+            z[:, j] = _normal(marginal.to_u(train[marginal.name], rng))
         with np.errstate(invalid="ignore", divide="ignore"):
             correlation = np.nan_to_num(np.corrcoef(z, rowvar=False).reshape(z.shape[1], -1))
         self.correlation = _positive_definite(
