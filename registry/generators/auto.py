@@ -15,8 +15,8 @@ Budget
     ``budget`` (default :data:`DEFAULT_BUDGET`) covers fitting, sampling and scoring every
     candidate, in the listed order (cheapest first). TabularARGN's ``max_training_time`` is
     capped at :data:`FIT_SHARE` of what is left; once one candidate is scored, a later one
-    with less than :data:`MIN_SECONDS` left is skipped, and the card says so. A candidate whose fit fails is
-    reported, not fatal, unless none is left.
+    with less than :data:`MIN_SECONDS` left is skipped, and the card says so. A candidate
+    whose fit fails is reported, not fatal, unless none is left.
 Score
     Each candidate samples ``min(fit rows, SCORE_ROWS)`` rows (batches 0, 1, ... as a build
     would), scored by Phantom's report (the build passes its scorer in
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from time import monotonic
 from typing import Any
 
@@ -44,7 +43,7 @@ import pandas as pd
 
 from registry.errors import GeneratorError
 from registry.generators._base import BaseGenerator, BuildContext
-from registry.generators.table import model_class
+from registry.generators.table import DelegatingGenerator, model_class
 from registry.recipes import DEFAULT_CANDIDATES, budget_seconds
 from registry.recipes import TabularArgnGenerator as TableConfig
 
@@ -101,7 +100,7 @@ def validation_split(
     return train.iloc[np.sort(order[:cut])], train.iloc[np.sort(order[cut:])]
 
 
-class AutoGenerator(BaseGenerator):
+class AutoGenerator(DelegatingGenerator):
     """Fit each candidate within the budget, keep the best on the validation split, sample
     with it."""
 
@@ -116,11 +115,7 @@ class AutoGenerator(BaseGenerator):
         self.rows: dict[str, int] = {}
 
     @property
-    def batch_rows(self) -> int:  # type: ignore[override]
-        return self._winner.batch_rows
-
-    @property
-    def _winner(self) -> BaseGenerator:
+    def delegate(self) -> BaseGenerator:
         if self.winner is None:
             raise GeneratorError("model: auto must be fitted before it samples")
         return self.winner
@@ -190,20 +185,6 @@ class AutoGenerator(BaseGenerator):
             raise GeneratorError(f"model: auto fitted no candidate ({reasons})")
         self.winner = best[1]
         self.context.progress(f"model: auto: {best[0].model} won")
-
-    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
-        """Batch ``index`` of the winner: a pure function of ``(random_seed, index)``."""
-        return self._winner.sample_batch(index, rows)
-
-    def save(self, folder: Path) -> bool:
-        """Only the winner's model is saved (a later version samples it with ``path:``)."""
-        return self._winner.save(folder)
-
-    def library_versions(self) -> dict[str, str]:
-        return self._winner.library_versions()
-
-    def privacy_guarantee(self) -> dict[str, Any] | None:
-        return self._winner.privacy_guarantee()
 
     def model_selection(self) -> dict[str, Any] | None:
         """Which candidate won, every candidate's validation scores (or why it has none), the

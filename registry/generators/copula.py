@@ -51,7 +51,9 @@ from registry.generators._conditions import (
     checked_conditions,
     condition_counts,
     find_column,
+    hidden_value,
     saved_dtype,
+    unknown_category,
 )
 from registry.recipes import TabularArgnGenerator as TableConfig
 
@@ -280,11 +282,7 @@ class CopulaGenerator(BaseGenerator):
         for i, (column, value, _fraction) in enumerate(self._conditions):
             marginal = self._marginal(column)
             if marginal.kind == "category" and _keys([value])[0] not in _keys(marginal.categories):
-                raise RecipeError(
-                    f"generator.conditions[{i}].value: {value!r} is too rare in column "
-                    f"{column!r} and value protection left it out of the model; set "
-                    "value_protection: false or condition on a commoner value"
-                )
+                raise hidden_value(i, value, column)
         rebalancing = self.config.rebalancing
         if rebalancing is None:
             return
@@ -297,10 +295,7 @@ class CopulaGenerator(BaseGenerator):
         known = [str(c) for c in self._marginal(rebalancing.column).categories]
         for category in rebalancing.probabilities:
             if category not in known:
-                raise RecipeError(
-                    f"generator.rebalancing.probabilities: {category!r} is not a category of "
-                    f"{rebalancing.column!r} the model knows; expected one of {', '.join(known)}"
-                )
+                raise unknown_category(category, rebalancing.column, known)
 
     # --- the saved model ------------------------------------------------------------------
 

@@ -43,7 +43,32 @@ def saved_model(folder: Path) -> str:
     return str(info.get("model", "argn")) if isinstance(info, dict) else "argn"
 
 
-class TableGenerator(BaseGenerator):
+class DelegatingGenerator(BaseGenerator):
+    """A generator whose fitted model is another generator (:attr:`delegate`): sampling,
+    saving and what the pipeline asks go to it."""
+
+    @property
+    def delegate(self) -> BaseGenerator:
+        raise NotImplementedError
+
+    @property
+    def batch_rows(self) -> int:  # type: ignore[override]
+        return self.delegate.batch_rows
+
+    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
+        return self.delegate.sample_batch(index, rows)
+
+    def save(self, folder: Path) -> bool:
+        return self.delegate.save(folder)
+
+    def library_versions(self) -> dict[str, str]:
+        return self.delegate.library_versions()
+
+    def privacy_guarantee(self) -> dict[str, Any] | None:
+        return self.delegate.privacy_guarantee()
+
+
+class TableGenerator(DelegatingGenerator):
     """The ``kind: table`` generator: the model ``config.model`` names does the work."""
 
     Config = TableConfig
@@ -57,8 +82,8 @@ class TableGenerator(BaseGenerator):
         )
 
     @property
-    def batch_rows(self) -> int:  # type: ignore[override]
-        return self.model.batch_rows
+    def delegate(self) -> BaseGenerator:
+        return self.model
 
     def fit(self, train: pd.DataFrame | None) -> None:
         if self.config.path is not None:
@@ -79,20 +104,8 @@ class TableGenerator(BaseGenerator):
         self.model = model_class(saved)(config, random_seed=self.random_seed, context=self.context)
         self.model._load_saved(folder, train)
 
-    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
-        return self.model.sample_batch(index, rows)
-
-    def save(self, folder: Path) -> bool:
-        return self.model.save(folder)
-
-    def library_versions(self) -> dict[str, str]:
-        return self.model.library_versions()
-
-    def privacy_guarantee(self) -> dict[str, Any] | None:
-        return self.model.privacy_guarantee()
-
     def model_selection(self) -> dict[str, Any] | None:
         return self.model.model_selection()
 
 
-__all__ = ["MODELS", "TableGenerator", "model_class", "saved_model"]
+__all__ = ["MODELS", "DelegatingGenerator", "TableGenerator", "model_class", "saved_model"]
