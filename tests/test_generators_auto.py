@@ -8,6 +8,7 @@ trains TabularARGN for one epoch of its small network (marked slow).
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,8 @@ def test_auto_keeps_the_first_candidate_and_skips_what_the_budget_leaves_out(
     pd.testing.assert_frame_equal(
         generator.sample_batch(1, 30), generator.model.winner.sample_batch(1, 30)
     )
+    shipped = pickle.loads(pickle.dumps(generator))  # what an executor sends a Ray worker
+    pd.testing.assert_frame_equal(shipped.sample_batch(1, 30), generator.sample_batch(1, 30))
 
 
 def test_auto_without_a_scorer_says_how_to_get_one(penguins: pd.DataFrame) -> None:
