@@ -190,9 +190,10 @@ class AutoGenerator(DelegatingGenerator):
         """Which candidate won, every candidate's validation scores (or why it has none), the
         rows and the budget; ``seconds`` (per candidate) varies between runs."""
         scored = [c for c in self.candidates if c.skipped is None]
-        winner = max(scored, key=lambda c: c.overall or 0.0).model if scored else None
+        if not scored:
+            return None  # not fitted (or loaded from a saved model: nothing was chosen here)
         return {
-            "winner": winner,
+            "winner": max(scored, key=lambda c: c.overall or 0.0).model,
             "metric": "overall score of Phantom's report on a validation split of the seed's "
             "train part",
             "fit_rows": self.rows.get("fit"),
