@@ -249,7 +249,11 @@ class CopulaGenerator(BaseGenerator):
         if column is None:
             return _uniform(rng.standard_normal((rows, width)) @ np.linalg.cholesky(correlation).T)
         j = [m.name for m in self.marginals].index(column)
-        bounds = np.array([self.marginals[j].u_interval(v) for v in values])
+        intervals: dict[Any, tuple[float, float]] = {}
+        for key, value in zip(_keys(values), values, strict=True):
+            if key not in intervals:
+                intervals[key] = self.marginals[j].u_interval(value)
+        bounds = np.array([intervals[key] for key in _keys(values)])
         fixed = _normal(bounds[:, 0] + rng.random(rows) * (bounds[:, 1] - bounds[:, 0]))
         others = [k for k in range(width) if k != j]
         weights = correlation[others, j]
