@@ -51,7 +51,7 @@ DEFAULT_BUDGET = 300.0  # seconds
 DEFAULT_VALIDATION = 0.2
 SCORE_ROWS = 5_000  # rows each candidate samples to be scored
 MIN_SECONDS = 5.0  # a candidate started with less budget left is skipped
-FIT_SHARE = 0.7  # of the budget left, what TabularARGN may train (the rest samples and scores)
+FIT_SHARE = 0.6  # of the budget left, what TabularARGN may train (the rest samples and scores)
 MIN_ROWS = 20  # seed train rows auto needs to carve a validation split
 SDV_CLASS = "registry.generators.tabular:SdvGenerator"
 
