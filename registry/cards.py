@@ -195,6 +195,28 @@ def _privacy_guarantee(guarantee: dict[str, Any] | None) -> str:
     )
 
 
+def _model_selection(selection: dict[str, Any]) -> str:
+    """model: auto's choice: which candidate won, what the runners-up scored."""
+    scores = [
+        f"| {c['model']}{' (kept)' if c['model'] == selection['winner'] else ''} | "
+        + (
+            f"{c['overall']:.1f} | "
+            + ", ".join(f"{area} {score:.0f}" for area, score in c["areas"].items())
+            if "overall" in c
+            else f"- | {c['skipped']}"
+        )
+        + " |"
+        for c in selection["candidates"]
+    ]
+    return (
+        f"\nModel selection (`model: auto`): **{selection['winner']}** won. Each candidate was "
+        f"fitted on {selection['fit_rows']:,} rows of the seed's train part and scored on the "
+        f"other {selection['validation_rows']:,} (never on the holdout), within a budget of "
+        f"{selection['budget_seconds']:g} s; only the winner's model was kept.\n\n"
+        "| candidate | overall (validation) | areas |\n|---|---:|---|\n" + "\n".join(scores)
+    )
+
+
 def _quality_section(report: Any, assets: str) -> str:
     lines = ["## Quality\n"]
     if report.overall is not None:
@@ -211,6 +233,8 @@ def _quality_section(report: Any, assets: str) -> str:
         )
     if report.holdout_rows:
         lines.append(_privacy_guarantee(report.differential_privacy))
+    if report.model_selection:
+        lines.append(_model_selection(report.model_selection))
     if report.scored_rows is not None and report.scored_rows < report.rows:
         lines.append(
             f"\nScored on {report.scored_rows:,} of the {report.rows:,} rows: the first rows of "

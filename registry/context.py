@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from registry._types import Progress, RegistryLike
 from registry.folders import MANIFEST, version_shards
@@ -29,7 +29,16 @@ def build_context(registry: RegistryLike, *, progress: Progress | None = None) -
         progress=progress or (lambda _message: None),
         locate=lambda path: locate_model(registry, path),
         read_version=lambda spec: read_version_frame(registry, spec),
+        score_table=score_table,
     )
+
+
+def score_table(*args: Any, **kwargs: Any) -> Any:
+    """Phantom's table report (:func:`registry.quality.report.score_tables`), imported when a
+    generator first scores candidates."""
+    from registry.quality.report import score_tables
+
+    return score_tables(*args, **kwargs)
 
 
 def locate_model(registry: RegistryLike, path: str) -> Path:

@@ -23,7 +23,7 @@ ENTRY_POINT_GROUP = "phantom.generators"
 
 # kind -> "module:Class"
 GENERATORS: dict[str, str] = {
-    "table": "registry.generators.argn:ArgnGenerator",
+    "table": "registry.generators.table:TableGenerator",
     "sdv": "registry.generators.tabular:SdvGenerator",
     "sampler": "registry.generators.samplers:ColumnSampler",
     "diffusion": "registry.generators.diffusion:DiffusionGenerator",

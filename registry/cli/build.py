@@ -33,8 +33,12 @@ def init(
 def new(
     name: Annotated[str, typer.Argument(help="Dataset name: lowercase letters, digits, -.")],
     kind: Annotated[
-        str, typer.Option(help="table (TabularARGN), sdv, sampler or diffusion.")
-    ] = "sampler",
+        str,
+        typer.Option(
+            help="table (real tables: TabularARGN, Phantom's copula or the best of both), sdv, "
+            "sampler or diffusion."
+        ),
+    ] = "table",
 ) -> None:
     """Scaffold recipes/NAME.yaml and register its DVC stage."""
     path = _registry().new_recipe(name, kind=kind)

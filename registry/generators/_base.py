@@ -19,6 +19,8 @@ not probed:
 - ``batch_report(index)`` / ``gather(reports)``: what sampling a batch counted besides its
   rows (model calls, tokens, rejected rows), sent back with the shard that sampled it and
   put together once per build into a :class:`GenerationSummary` (none by default).
+- ``model_selection()``: which model a generator that chooses among candidates kept, and
+  what the others scored (``kind: table, model: auto``), or ``None`` (the default).
 
 Sampling is in batches that are a pure function of ``(random_seed, batch index)``: batch
 ``i`` of a build can be made on its own, in any order, by any process, and the rows are the
@@ -80,6 +82,9 @@ class BuildContext:
     progress: Progress = field(default=lambda _message: None)
     locate: Callable[[str], Path] = _local_path
     read_version: Callable[[str], Any] | None = None  # registry:<spec> seeds, as frames
+    #: Phantom's table report (``score_tables``), for generators that score candidates; the
+    #: build passes it in since generators sit below the quality layer.
+    score_table: Callable[..., Any] | None = None
 
 
 @runtime_checkable
@@ -129,6 +134,11 @@ class Generator(Protocol):
     def gather(self, reports: list[tuple[int, dict[str, Any]]]) -> GenerationSummary | None:
         """The build's figures from the batches' reports, ``(index, report)``: a batch sampled
         twice (on the driver for the schema, then by a shard's task) reports twice."""
+        ...
+
+    def model_selection(self) -> dict[str, Any] | None:
+        """The winner and the candidates' validation scores of a generator that chose among
+        models, or ``None``."""
         ...
 
     @classmethod
@@ -221,6 +231,9 @@ class BaseGenerator:
         return {}
 
     def gather(self, reports: list[tuple[int, dict[str, Any]]]) -> GenerationSummary | None:
+        return None
+
+    def model_selection(self) -> dict[str, Any] | None:
         return None
 
     @classmethod

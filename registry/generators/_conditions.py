@@ -90,6 +90,23 @@ def seen_value(values: pd.Series, value: Any) -> Any:
     return None
 
 
+def hidden_value(index: int, value: Any, column: Any) -> RecipeError:
+    """``conditions[index]`` asks for a category value protection left out of the model."""
+    return RecipeError(
+        f"generator.conditions[{index}].value: {value!r} is too rare in column {column!r} and "
+        "value protection left it out of the model; set value_protection: false or condition "
+        "on a commoner value"
+    )
+
+
+def unknown_category(category: str, column: str, known: list[str]) -> RecipeError:
+    """``rebalancing`` names a category the fitted model does not know."""
+    return RecipeError(
+        f"generator.rebalancing.probabilities: {category!r} is not a category of {column!r} "
+        f"the model knows; expected one of {', '.join(known)}"
+    )
+
+
 def saved_dtype(name: str) -> Any:
     """A dtype from its saved name; an unknown one stays object."""
     try:
@@ -103,6 +120,8 @@ __all__ = [
     "condition_counts",
     "find_column",
     "find_column_in",
+    "hidden_value",
     "saved_dtype",
     "seen_value",
+    "unknown_category",
 ]

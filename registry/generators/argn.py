@@ -69,7 +69,9 @@ from registry.generators._conditions import (
     checked_conditions,
     condition_counts,
     find_column,
+    hidden_value,
     saved_dtype,
+    unknown_category,
 )
 from registry.generators._torch import limited_threads, resolve_device, seeded, torch_thread_count
 from registry.generators.tabular import _one_line
@@ -349,6 +351,7 @@ class ArgnGenerator(BaseGenerator):
                 shutil.copyfile(source, target / MODEL_STORE / relpath)
         info = {
             "kind": "table",
+            "model": "argn",
             "model_size": self.config.model_size,
             "columns": [str(c) for c in self._columns],
             "dtypes": {str(c): str(d) for c, d in self._dtypes.items()},
@@ -438,11 +441,7 @@ class ArgnGenerator(BaseGenerator):
             codes = stats.get(column, {}).get("codes")
             encoding = stats.get(column, {}).get("encoding_type")
             if encoding == CATEGORICAL and codes is not None and str(value) not in codes:
-                raise RecipeError(
-                    f"generator.conditions[{i}].value: {value!r} is too rare in column "
-                    f"{column!r} and value protection left it out of the model; set "
-                    "value_protection: false or condition on a commoner value"
-                )
+                raise hidden_value(i, value, column)
         rebalancing = self.config.rebalancing
         if rebalancing is None:
             return
@@ -457,10 +456,7 @@ class ArgnGenerator(BaseGenerator):
         for category in rebalancing.probabilities:
             if category not in codes:
                 known = [c for c in codes if not c.startswith(("_RARE_", "<<"))]
-                raise RecipeError(
-                    f"generator.rebalancing.probabilities: {category!r} is not a category of "
-                    f"{rebalancing.column!r} the model knows; expected one of {', '.join(known)}"
-                )
+                raise unknown_category(category, rebalancing.column, known)
 
     # --- helpers --------------------------------------------------------------------------
 

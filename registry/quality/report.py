@@ -82,6 +82,8 @@ class QualityReport(BaseModel):
     augmentation: dict[str, Any] | None = None
     #: What the generator's checks and models counted while making the rows (kind: llm).
     generation: dict[str, Any] | None = None
+    #: model: auto's choice: the winner and every candidate's validation scores.
+    model_selection: dict[str, Any] | None = None
     worst_columns: list[ColumnDetail] = []
     plots: dict[str, str] = {}
     gates: list[GateResult] = []
@@ -96,6 +98,7 @@ class QualityReport(BaseModel):
             "generation",
             "tables",
             "linked",
+            "model_selection",
             *_TRUST_SECTIONS,
         ):
             if isinstance(data, dict) and data.get(optional, 0) is None:
@@ -553,6 +556,15 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
             "disclosure"
         ),
     }
+
+
+def with_model_selection(report: QualityReport, selection: dict[str, Any] | None) -> QualityReport:
+    """``report`` with the generator's model selection (``None``: it chose none); the seconds
+    each candidate took stay out (they differ between runs, and quality.json is hashed)."""
+    if selection is None:
+        return report
+    kept = {name: value for name, value in selection.items() if name != "seconds"}
+    return report.model_copy(update={"model_selection": kept})
 
 
 def with_privacy_guarantee(

@@ -118,6 +118,23 @@ def test_new_then_validate_then_schema(registry_root: Path, monkeypatch: pytest.
     assert schema["title"] == "Recipe"
 
 
+def test_new_without_kind_scaffolds_a_real_table_with_model_auto(
+    registry_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(registry_root)
+    result = invoke("new", "credit")
+
+    assert result.exit_code == 0, result.output
+    recipe = Registry(registry_root).load_recipe(registry_root / "recipes" / "credit.yaml")
+    assert (recipe.generator.kind, recipe.generator.model) == ("table", "auto")
+    assert recipe.generator.budget == "90s" and recipe.generator.value_protection
+    text = (registry_root / "recipes" / "credit.yaml").read_text()
+    for option in ("model_size", "max_epochs", "max_training_time", "sampling_temperature"):
+        assert f"\n  {option}: " in text, option
+    for option in ("conditions", "rebalancing", "privacy", "candidates"):
+        assert f"\n  # {option}: " in text, option
+
+
 def the_error_line(stderr: str) -> str:
     """Progress lines may come first; the error is exactly one line, the last one."""
     lines = stderr.strip().splitlines()

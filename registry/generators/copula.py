@@ -1,0 +1,440 @@
+"""Phantom's own Gaussian copula (``generator: {kind: table, model: copula}``): numpy and scipy
+only, fitted in seconds, no torch, no SDV (BUSL-1.1), so ``model: auto`` has a fast candidate
+that an Apache-2.0 tool can ship by default.
+
+Choices, in order of the work:
+
+Marginals
+    Each column maps to a uniform ``u`` and back. A number (datetimes as nanoseconds) keeps at
+    most :data:`QUANTILES` empirical quantiles; sampling interpolates between them (integers
+    are rounded), so continuous values are fresh ones. Missing values take the bottom
+    ``[0, null share)`` of ``u``, so missingness correlates with the rest. Any other column is
+    a category: its categories (missing is one of them) own consecutive intervals of ``u``
+    as wide as their shares, ordered along the main direction of their rows' mean normal
+    scores of the numbers (:meth:`Marginal.order_by`), so one latent per column carries the
+    link between a category and the numbers.
+Dependence
+    ``z = Φ⁻¹(u)`` per column, with ties (and a category's interval) spread uniformly by a
+    generator seeded from ``random_seed`` (the distributional transform); the normal copula's
+    correlation is ``corr(z)``, shrunk by :data:`SHRINK` toward the identity so it is positive
+    definite.
+Value protection
+    Categories seen fewer than :data:`RARE_COUNT` times are never sampled (``rare_categories:
+    sample`` drops them, ``constant`` merges them into ``_RARE_``); numbers are clipped to the
+    :data:`EXTREME_COUNT`-th smallest and largest value, so extremes are not copied.
+Conditions and rebalancing
+    Exact: a row conditioned on ``column == value`` draws that column's ``z`` within the value's
+    interval and the other columns from the conditional normal given it. ``rebalancing`` picks
+    each unconditioned row's category from the target shares (the other categories keep their
+    proportions) and conditions on it the same way.
+Determinism
+    Batch ``i`` uses ``numpy.random.default_rng(batch_seed(random_seed, i))`` only.
+Saved model
+    ``model/copula.npz`` (plain arrays, loaded with ``allow_pickle=False``) and
+    ``model/phantom.json`` (columns, dtypes, categories): no code runs when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from registry.errors import GeneratorError, RecipeError
+from registry.generators._base import MODEL_FOLDER, BaseGenerator, batch_seed
+from registry.generators._conditions import (
+    checked_conditions,
+    condition_counts,
+    find_column,
+    hidden_value,
+    saved_dtype,
+    unknown_category,
+)
+from registry.recipes import TabularArgnGenerator as TableConfig
+
+QUANTILES = 1_000  # empirical quantiles kept per numeric column
+SHRINK = 0.02  # correlation shrinkage toward the identity
+RARE_COUNT = 5  # with value protection, rarer categories are never sampled
+EXTREME_COUNT = 5  # with value protection, numbers are clipped to the 5th smallest/largest
+RARE = "_RARE_"
+SAVED_ARRAYS = "copula.npz"
+SAVED_INFO = "phantom.json"
+
+
+@dataclass
+class Marginal:
+    """One column's map between values and ``u``: quantiles of a number, or category shares."""
+
+    name: Any
+    kind: str  # "number" or "category"
+    dtype: Any
+    null_share: float = 0.0
+    quantiles: np.ndarray | None = None  # numbers: values at (k + 0.5) / len, k = 0..len-1
+    integer: bool = False
+    categories: list[Any] | None = None  # categories: by descending frequency (None = missing)
+    edges: np.ndarray | None = None  # categories: upper end of each category's interval
+
+    def to_u(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        """The distributional transform of the seed's values (random within ties)."""
+        if self.kind == "category":
+            index = {key: k for k, key in enumerate(_keys(self.categories))}
+            # A rare category value protection left out sits with the commonest one.
+            codes = np.array([index.get(key, 0) for key in _keys(values)], dtype=int)
+            low = np.concatenate([[0.0], self.edges[:-1]])[codes]
+            return low + rng.random(len(values)) * (self.edges[codes] - low)
+        numbers = _numbers(values)
+        missing = np.isnan(numbers)
+        u = rng.random(len(values)) * self.null_share
+        present = np.flatnonzero(~missing)
+        order = np.lexsort((rng.random(len(present)), numbers[present]))
+        ranks = np.empty(len(present))
+        ranks[order] = np.arange(len(present))
+        u[present] = self.null_share + (1 - self.null_share) * (ranks + 0.5) / len(present)
+        return u
+
+    def from_u(self, u: np.ndarray) -> pd.Series:
+        """Values for uniforms ``u`` (the inverse of :meth:`to_u`), in the seed's dtype."""
+        if self.kind == "category":
+            codes = np.minimum(np.searchsorted(self.edges, u, side="right"), len(self.edges) - 1)
+            values = pd.Series(np.asarray(self.categories, dtype=object)[codes])
+        else:
+            inner = (u - self.null_share) / max(1e-12, 1 - self.null_share)
+            grid = (np.arange(len(self.quantiles)) + 0.5) / len(self.quantiles)
+            numbers = np.interp(inner, grid, self.quantiles)
+            numbers = np.round(numbers) if self.integer else numbers
+            values = pd.Series(np.where(u < self.null_share, np.nan, numbers))
+            if pd.api.types.is_datetime64_any_dtype(self.dtype):
+                values = pd.to_datetime(values.round(), unit="ns")
+        return _cast(values, self.dtype)
+
+    def order_by(self, values: pd.Series, scores: np.ndarray) -> None:
+        """Order the categories along the main direction of their rows' mean ``scores`` (the
+        numbers' normal scores), so the category's one latent moves with the numbers: with
+        frequency order a middle category (Gentoo among penguins) would get the middle."""
+        count = len(self.categories)
+        if count < 3:
+            return
+        index = {key: k for k, key in enumerate(_keys(self.categories))}
+        codes = np.array([index.get(key, -1) for key in _keys(values)])
+        seen = codes >= 0
+        sums = np.zeros((count, scores.shape[1]))
+        np.add.at(sums, codes[seen], scores[seen])
+        means = sums / np.maximum(np.bincount(codes[seen], minlength=count), 1)[:, None]
+        shares = np.diff(np.concatenate([[0.0], self.edges]))
+        centred = means - shares @ means
+        _, _, directions = np.linalg.svd(centred * np.sqrt(shares)[:, None], full_matrices=False)
+        order = np.argsort(centred @ directions[0], kind="stable")
+        self.categories = [self.categories[k] for k in order]
+        self.edges = np.cumsum(shares[order])
+        self.edges[-1] = 1.0
+
+    def u_interval(self, value: Any) -> tuple[float, float]:
+        """Where ``value`` lies on ``u``: a category's interval, or a number's point."""
+        if self.kind == "category":
+            index = _keys(self.categories).index(_keys([value])[0])
+            return (float(self.edges[index - 1]) if index else 0.0, float(self.edges[index]))
+        grid = (np.arange(len(self.quantiles)) + 0.5) / len(self.quantiles)
+        point = self.null_share + (1 - self.null_share) * float(
+            np.interp(float(_numbers(pd.Series([value]))[0]), self.quantiles, grid)
+        )
+        return point, point
+
+
+def fit_marginal(name: Any, values: pd.Series, *, protect: bool, rare: str) -> Marginal:
+    """The marginal of one seed column (see the module docstring for value protection)."""
+    dtype = values.dtype
+    if _is_number(values):
+        numbers = np.sort(_numbers(values)[~values.isna().to_numpy()])
+        if protect and len(numbers) > 2 * EXTREME_COUNT:
+            numbers = np.clip(numbers, numbers[EXTREME_COUNT], numbers[-EXTREME_COUNT - 1])
+        size = min(QUANTILES, len(numbers))
+        probs = (np.arange(size) + 0.5) / size
+        quantiles = np.quantile(numbers, probs) if size else np.zeros(1)
+        whole = len(numbers) > 0 and bool(np.all(numbers == np.round(numbers)))
+        return Marginal(
+            name,
+            "number",
+            dtype,
+            null_share=float(values.isna().mean()),
+            quantiles=quantiles,
+            integer=whole,
+        )
+    counts = pd.Series(_keys(values)).value_counts(dropna=False)
+    counts = counts.sort_index(key=lambda keys: keys.map(str)).sort_values(
+        ascending=False, kind="stable"
+    )
+    if protect and (counts < RARE_COUNT).any():
+        kept = counts[counts >= RARE_COUNT]
+        if rare == "constant" or kept.empty:
+            kept = pd.concat([kept, pd.Series({RARE: counts[counts < RARE_COUNT].sum()})])
+        counts = kept
+    shares = counts.to_numpy(dtype=float) / counts.sum()
+    edges = np.cumsum(shares)
+    edges[-1] = 1.0
+    categories = [_value(key) for key in counts.index]
+    return Marginal(name, "category", dtype, categories=categories, edges=edges)
+
+
+class CopulaGenerator(BaseGenerator):
+    """Fit the marginals and the normal copula on the seed's train part; sample batch by batch."""
+
+    Config = TableConfig
+
+    def __init__(self, config: TableConfig, *, random_seed: int, context: Any = None) -> None:
+        super().__init__(config, random_seed=random_seed, context=context)
+        self.marginals: list[Marginal] = []
+        self.correlation: np.ndarray | None = None
+        self._conditions: list[tuple[Any, Any, float]] = []
+
+    def fit(self, train: pd.DataFrame | None) -> None:
+        """Learn the seed's train part. Raises :class:`RecipeError` for conditions or
+        rebalancing the seed cannot satisfy and :class:`GeneratorError` without seed rows."""
+        if self.config.path is not None:
+            self._load_saved(self.context.locate(self.config.path), train)
+            return
+        if train is None or len(train) < 2 or len(train.columns) == 0:
+            raise GeneratorError("the Gaussian copula needs at least 2 seed rows; add seed.source")
+        rng = np.random.default_rng(self.random_seed)
+        protect, rare = self.config.value_protection, self.config.rare_categories
+        self.marginals = [
+            fit_marginal(c, train[c], protect=protect, rare=rare) for c in train.columns
+        ]
+        numbers = [j for j, m in enumerate(self.marginals) if m.kind == "number"]
+        z = np.empty((len(train), len(self.marginals)))
+        for j in numbers + [j for j in range(len(self.marginals)) if j not in numbers]:
+            marginal = self.marginals[j]
+            if marginal.kind == "category" and numbers:
+                marginal.order_by(train[marginal.name], z[:, numbers])
+            z[:, j] = _normal(marginal.to_u(train[marginal.name], rng))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            correlation = np.nan_to_num(np.corrcoef(z, rowvar=False).reshape(z.shape[1], -1))
+        self.correlation = _positive_definite(
+            (1 - SHRINK) * correlation + SHRINK * np.eye(len(z.T))
+        )
+        self._check_named(train)
+
+    def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
+        """Batch ``index``: ``rows`` rows, a pure function of the model, ``random_seed`` and
+        ``index``; each batch holds its own share of every condition."""
+        if self.correlation is None:
+            raise GeneratorError("the Gaussian copula must be fitted before it samples")
+        rng = np.random.default_rng(batch_seed(self.random_seed, index))
+        counts = condition_counts([fraction for _c, _v, fraction in self._conditions], rows)
+        groups = [
+            (column, [value] * n)
+            for (column, value, _f), n in zip(self._conditions, counts, strict=True)
+        ]
+        rest = rows - sum(counts)
+        rebalancing = self.config.rebalancing
+        if rebalancing is not None and rest:
+            marginal = self._marginal(rebalancing.column)
+            groups.append((marginal.name, self._rebalanced(marginal, rest, rng)))
+        elif rest:
+            groups.append((None, [None] * rest))
+        u = np.vstack([self._uniforms(column, values, rng) for column, values in groups if values])
+        if self._conditions:
+            u = u[rng.permutation(len(u))]
+        frame = pd.DataFrame({m.name: m.from_u(u[:, j]) for j, m in enumerate(self.marginals)})
+        return frame if rows else frame.iloc[:0]
+
+    def _uniforms(self, column: Any, values: list[Any], rng: np.random.Generator) -> np.ndarray:
+        """``len(values)`` rows of ``u``; with ``column``, each row holds its value there."""
+        rows, width = len(values), len(self.marginals)
+        correlation = self.correlation
+        if column is None:
+            return _uniform(rng.standard_normal((rows, width)) @ np.linalg.cholesky(correlation).T)
+        j = [m.name for m in self.marginals].index(column)
+        intervals: dict[Any, tuple[float, float]] = {}
+        for key, value in zip(_keys(values), values, strict=True):
+            if key not in intervals:
+                intervals[key] = self.marginals[j].u_interval(value)
+        bounds = np.array([intervals[key] for key in _keys(values)])
+        fixed = _normal(bounds[:, 0] + rng.random(rows) * (bounds[:, 1] - bounds[:, 0]))
+        others = [k for k in range(width) if k != j]
+        weights = correlation[others, j]
+        spread = correlation[np.ix_(others, others)] - np.outer(weights, weights)
+        z = np.empty((rows, width))
+        z[:, j] = fixed
+        noise = rng.standard_normal((rows, len(others)))
+        z[:, others] = np.outer(fixed, weights) + noise @ _cholesky(spread).T
+        return _uniform(z)
+
+    def _rebalanced(self, marginal: Marginal, rows: int, rng: np.random.Generator) -> list[Any]:
+        """Each row's category under ``rebalancing``: the named shares, the rest pro rata."""
+        shares = np.diff(np.concatenate([[0.0], marginal.edges]))
+        target = self.config.rebalancing.probabilities
+        named = np.array([str(c) in target for c in marginal.categories])
+        rest = max(0.0, 1.0 - sum(target.values()))
+        others = shares * ~named
+        weights = np.where(named, [target.get(str(c), 0.0) for c in marginal.categories], 0.0)
+        weights = weights + (others / others.sum() * rest if others.sum() else 0.0)
+        picks = rng.choice(len(weights), size=rows, p=weights / weights.sum())
+        return [marginal.categories[k] for k in picks]
+
+    def _marginal(self, column: str) -> Marginal:
+        return next(m for m in self.marginals if m.name == column or str(m.name) == column)
+
+    def _check_named(self, train: pd.DataFrame | None) -> None:
+        """Conditions and rebalancing must name what the model can produce."""
+        if train is not None:
+            self._conditions = checked_conditions(self.config.conditions, train)
+        for i, (column, value, _fraction) in enumerate(self._conditions):
+            marginal = self._marginal(column)
+            if marginal.kind == "category" and _keys([value])[0] not in _keys(marginal.categories):
+                raise hidden_value(i, value, column)
+        rebalancing = self.config.rebalancing
+        if rebalancing is None:
+            return
+        names = [str(m.name) for m in self.marginals]
+        if rebalancing.column not in names or self._marginal(rebalancing.column).kind != "category":
+            raise RecipeError(
+                f"generator.rebalancing.column: {rebalancing.column!r} is not a categorical "
+                f"column of the seed; expected one of {', '.join(names)}"
+            )
+        known = [str(c) for c in self._marginal(rebalancing.column).categories]
+        for category in rebalancing.probabilities:
+            if category not in known:
+                raise unknown_category(category, rebalancing.column, known)
+
+    # --- the saved model ------------------------------------------------------------------
+
+    def save(self, folder: Path) -> bool:
+        """Write the marginals and the correlation into ``folder / model`` (no pickle)."""
+        if self.correlation is None:
+            raise GeneratorError("the Gaussian copula must be fitted before it saves")
+        target = folder / MODEL_FOLDER
+        target.mkdir(parents=True, exist_ok=True)
+        arrays = {"correlation": self.correlation}
+        for j, m in enumerate(self.marginals):
+            arrays[f"m{j}"] = m.quantiles if m.kind == "number" else m.edges
+        with (target / SAVED_ARRAYS).open("wb") as handle:
+            np.savez(handle, **arrays)
+        columns = [
+            {
+                "name": str(m.name),
+                "kind": m.kind,
+                "dtype": str(m.dtype),
+                "null_share": m.null_share,
+                "integer": m.integer,
+                "categories": None if m.categories is None else [_json(c) for c in m.categories],
+            }
+            for m in self.marginals
+        ]
+        info = {"kind": "table", "model": "copula", "columns": columns}
+        (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
+        return True
+
+    def _load_saved(self, folder: Path, train: pd.DataFrame | None) -> None:
+        try:
+            info = json.loads((folder / SAVED_INFO).read_text())
+            arrays = np.load(folder / SAVED_ARRAYS, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise RecipeError(
+                f"generator.path: {self.config.path or folder} holds no saved copula model "
+                f"({SAVED_INFO} and {SAVED_ARRAYS}); expected the model/ of a table version"
+            ) from exc
+        self.marginals = []
+        for j, column in enumerate(info["columns"]):
+            values = arrays[f"m{j}"]
+            number = column["kind"] == "number"
+            self.marginals.append(
+                Marginal(
+                    column["name"],
+                    column["kind"],
+                    saved_dtype(column["dtype"]),
+                    null_share=column["null_share"],
+                    quantiles=values if number else None,
+                    integer=column["integer"],
+                    categories=None if number else column["categories"],
+                    edges=None if number else values,
+                )
+            )
+        self.correlation = arrays["correlation"]
+        for m in self.marginals:  # the seed's own column names (they may be non-strings)
+            found = None if train is None else find_column(train, m.name)
+            m.name = m.name if found is None else found
+        if train is None:
+            self._conditions = [(c.column, c.value, c.fraction) for c in self.config.conditions]
+        self._check_named(train)
+
+    def library_versions(self) -> dict[str, str]:
+        return {name: metadata.version(name) for name in ("numpy", "pandas", "scipy")}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _normal(u: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtri
+
+    return ndtri(np.clip(u, 1e-9, 1 - 1e-9))
+
+
+def _uniform(z: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
+    return ndtr(z)
+
+
+def _positive_definite(matrix: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    fixed = vectors @ np.diag(np.maximum(values, 1e-6)) @ vectors.T
+    scale = np.sqrt(np.diag(fixed))
+    return fixed / np.outer(scale, scale)
+
+
+def _cholesky(matrix: np.ndarray) -> np.ndarray:
+    if matrix.size == 0:
+        return matrix
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return vectors @ np.diag(np.sqrt(np.maximum(values, 0.0)))  # L with L @ L.T == matrix
+
+
+def _is_number(values: pd.Series) -> bool:
+    return (
+        pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    ) or pd.api.types.is_datetime64_any_dtype(values)
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = pd.to_datetime(values)
+        return np.where(stamps.isna(), np.nan, stamps.astype("int64").astype(float))
+    return pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+
+
+def _keys(values: Any) -> list[Any]:
+    """Category keys: missing values become None, numpy scalars plain Python values."""
+    return [None if _missing(v) else _value(v) for v in values]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _value(value: Any) -> Any:
+    return None if _missing(value) else value.item() if isinstance(value, np.generic) else value
+
+
+def _json(value: Any) -> Any:
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
+
+
+def _cast(values: pd.Series, dtype: Any) -> pd.Series:
+    """Back to the seed's dtype where the values allow it (a gap in an int column stays float)."""
+    if values.dtype == dtype:
+        return values
+    if dtype == np.dtype(object):
+        return values.astype(object).where(values.notna(), np.nan)
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):
+        return values
+
+
+__all__ = ["CopulaGenerator", "Marginal", "fit_marginal"]
