@@ -925,9 +925,41 @@ class LlmGenerator(GeneratorConfig):
             raise ValueError(f"target {recipe.target!r} is not a column; expected one of {names}")
         if recipe.seed is None and self.named_columns():
             raise ValueError("seed columns need a seed: add seed.source")
+        gates = recipe.quality
+        named = {
+            "max_rejection_rate": (gates and gates.max_rejection_rate, self.check_names()),
+            "min_judge_mean": (
+                gates and gates.min_judge_mean,
+                [c.name for c in self.columns if isinstance(c, JudgeColumn)],
+            ),
+        }
+        for gate, (setting, known) in named.items():
+            for check in setting if isinstance(setting, dict) else []:
+                if check not in known:
+                    raise ValueError(
+                        f"quality.{gate}: {check!r} is not a check of this recipe; expected "
+                        f"one of {', '.join(known) or 'none (it has no such check)'}"
+                    )
+
+    def check_names(self) -> list[str]:
+        """The checks whose rejections a build counts (quality.json's generation.checks)."""
+        names: list[str] = []
+        for column in self.columns:
+            if isinstance(column, LlmColumn) and column.output_schema is not None:
+                names.append(f"{column.name}.schema")
+            elif isinstance(column, JudgeColumn):
+                names.append(f"{column.name}.schema")
+                if column.min_score is not None:
+                    names.append(column.name)
+            elif isinstance(column, VerifyColumn):
+                names.append(column.name)
+        return names + (["dedup"] if self.dedup is not None else [])
 
 
 # --- quality gates and card metadata ------------------------------------------------------
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class QualityGates(_Model):
@@ -960,6 +992,17 @@ class QualityGates(_Model):
         gt=0.0,
         description="Differential privacy: the most epsilon the generator may have spent; a "
         "version trained without DP has none and fails it",
+    )
+    max_rejection_rate: Share | dict[str, Share] | None = Field(
+        None,
+        description="Generated text (kind: llm): the largest share of the rows it checked that "
+        "a check may reject; a number holds for every check, {check: share} for those named "
+        "(verify and judge columns, <column>.schema, dedup)",
+    )
+    min_judge_mean: float | dict[str, float] | None = Field(
+        None,
+        description="Generated text (kind: llm): the lowest mean score a judge column may give; "
+        "a number holds for every judge, {judge: mean} for those named",
     )
 
 

@@ -4,6 +4,7 @@ OpenAI-compatible test server (tests/llm_server.py), and by a tiny local transfo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -183,6 +184,40 @@ rows: 2
 """
     with pytest.raises(GeneratorError, match=r"failed 3 attempts .* judge column 'grade'"):
         build(make_llm_recipe("short", text=text))
+
+
+def test_llm_gates_on_checks_fail_the_build_naming_the_check(
+    registry_root: Path, make_llm_recipe, llm_server: LlmServer
+) -> None:
+    recipe = make_llm_recipe(rows=8)
+    gates = "quality: {max_rejection_rate: {correct: 0.05}, min_judge_mean: 4}\n"
+    recipe.write_text(recipe.read_text() + gates)
+
+    result = CliRunner().invoke(app, ["materialize", str(recipe)])
+
+    assert result.exit_code == 2, result.output
+    assert "math@1.0.0 missed 1 quality gate(s)" in error_line(result)
+    missed = [line.strip() for line in result.stderr.splitlines() if "[correct]" in line]
+    assert len(missed) == 1 and missed[0].endswith("> 0.05 (recipe)")
+    assert missed[0].startswith("max_rejection_rate[correct]: 0.")
+    assert not (registry_root / "data/math").exists()
+    kept = json.loads((registry_root / ".phantom/failed/math.quality.json").read_text())
+    judged = [g for g in kept["gates"] if g["gate"] == "min_judge_mean[grade]"]
+    assert judged == [
+        {"gate": "min_judge_mean[grade]", "threshold": 4.0, "value": 5.0, "passed": True,
+         "source": "recipe"}
+    ]  # fmt: skip
+
+
+def test_llm_gate_naming_an_unknown_check_is_a_recipe_error() -> None:
+    data = yaml.safe_load(MATH.format(name="m", url="http://x/v1", rows=2))
+    data["quality"] = {"max_rejection_rate": {"corect": 0.1}}
+    expected = (
+        "quality.max_rejection_rate: 'corect' is not a check of this recipe; "
+        "expected one of correct, grade.schema, grade, dedup"
+    )
+    with pytest.raises(RecipeError, match=re.escape(expected)):
+        parse_recipe(data)
 
 
 DEDUP = """\
