@@ -494,6 +494,30 @@ def test_llm_dvc_repro_and_release_keep_the_responses_with_the_version(
     assert rebuilt["content_hash"] == manifest["content_hash"]
 
 
+@pytest.mark.slow  # dvc repro and a release, then a clone's dvc repro -f
+def test_llm_fresh_clone_rebuilds_a_release_from_its_pushed_responses_without_calls(
+    registry_root: Path, tmp_path: Path, make_llm_recipe, llm_server: LlmServer
+) -> None:
+    from registry import store
+    from tests.conftest import build_and_commit, run
+
+    store.register_stage(registry_root, load_recipe(make_llm_recipe()))
+    build_and_commit(registry_root, "math 1.0.0")
+    released = Registry(registry_root).release("math")
+    calls = llm_server.calls
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(registry_root), str(clone))
+    assert not (clone / "data/math").exists() and not (clone / ".phantom").exists()
+
+    run(clone, "dvc", "repro", "--force")  # deletes data/math first, then builds
+
+    assert llm_server.calls == calls
+    manifest = json.loads((clone / "data/math/manifest.json").read_text())
+    assert manifest["content_hash"] == released.content_hash
+    assert manifest["generation"]["calls"] == 0
+    assert manifest["generation"]["cached"] == manifest["generation"]["requests"] > 0
+
+
 @pytest.mark.slow  # a subprocess build, killed, then run again
 def test_llm_build_killed_with_sigkill_resumes_and_repeats_at_most_the_calls_in_flight(
     registry_root: Path, tmp_path: Path, make_llm_recipe, llm_server: LlmServer

@@ -80,6 +80,10 @@ class BuildContext:
     progress: Progress = field(default=lambda _message: None)
     locate: Callable[[str], Path] = _local_path
     read_version: Callable[[str], Any] | None = None  # registry:<spec> seeds, as frames
+    #: Verified local folders of the released versions of the dataset being built, fetched
+    #: through DVC (its cache, else its remote) when not here yet: what they saved beside
+    #: their data (the llm response packs) serves a rebuild in a fresh clone.
+    released: Callable[[], list[Path]] = field(default=lambda: [])
 
 
 @runtime_checkable
