@@ -115,6 +115,35 @@ def test_llm_recipe_builds_checked_math_rows_and_reports_rejections(
     assert pack_size(pack) == usage["requests"]  # the responses travel with the version
 
 
+def test_llm_card_names_the_models_columns_and_checks_and_says_the_text_is_ai_generated(
+    registry_root: Path, make_llm_recipe, llm_server: LlmServer
+) -> None:
+    build(make_llm_recipe(rows=2))
+
+    card = (registry_root / "cards/math.md").read_text()
+    provenance = card.split("## Provenance")[1].split("## Splits")[0]
+    assert (
+        f"| models | teacher: `phantom-test-model` at {llm_server.url} (OpenAI-compatible) |"
+        in (provenance)
+    )
+    assert "| prompt columns | problem (teacher), solution (teacher) |" in provenance
+    assert "| judges | grade (teacher grades solution, 1-5, rows under 4 made again) |" in (
+        provenance
+    )
+    assert (
+        "| checks | correct (sympy over solution), dedup (exact and MinHash near (Jaccard >= "
+        "0.9) duplicates) within each batch of 1,000 rows, not across batches |"
+    ) in provenance
+    assert (
+        "| AI-generated text | problem, solution, grade_reason by the model "
+        "`phantom-test-model`: written by AI, not people |"
+    ) in provenance
+    assert "| seed | none: a, b drawn from declared distributions; the text is written" in (
+        provenance
+    )
+    assert "sampled from its declared distribution" not in card
+
+
 def test_llm_rebuild_of_an_unchanged_recipe_makes_no_calls_and_keeps_the_hash(
     registry_root: Path, make_llm_recipe, llm_server: LlmServer
 ) -> None:
@@ -392,6 +421,39 @@ def test_llm_examples_load_and_build_against_the_test_server(
     rows = pd.read_parquet(registry_root / "data" / example / "data")
     assert len(rows) == 4
     assert built["quality"]["generation"]["requests"] >= 4
+
+
+def test_new_llm_recipe_is_valid_and_builds_against_the_endpoint_its_variable_names(
+    registry_root: Path, llm_server: LlmServer, monkeypatch
+) -> None:
+    monkeypatch.chdir(registry_root)
+    result = CliRunner().invoke(app, ["new", "qa", "--kind", "llm"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    recipe = registry_root / "recipes/qa.yaml"
+    registry = Registry(registry_root)
+    assert registry.validate([recipe])[0].generator.kind == "llm"
+    text = recipe.read_text()
+    assert "base_url_env: PHANTOM_LLM_BASE_URL" in text and "# api_key_env:" in text
+    recipe.write_text(text.replace("rows: 200", "rows: 4"))
+    monkeypatch.delenv("PHANTOM_LLM_BASE_URL", raising=False)
+    with pytest.raises(GeneratorError, match="PHANTOM_LLM_BASE_URL is not set; export"):
+        registry.materialize(recipe)
+    monkeypatch.setenv("PHANTOM_LLM_BASE_URL", llm_server.url)
+
+    built = registry.materialize(recipe)
+
+    assert built.manifest["rows"] == 4 and llm_server.calls > 0
+    assert all(gate["passed"] for gate in built.quality["gates"])
+    card = (registry_root / "cards/qa.md").read_text()
+    assert "`Qwen/Qwen2.5-7B-Instruct` at the URL in $PHANTOM_LLM_BASE_URL" in card
+    assert llm_server.url not in card  # the endpoint stays out of the version
+
+
+def test_llm_model_takes_base_url_or_base_url_env_not_both() -> None:
+    data = yaml.safe_load(MATH.format(name="m", url="http://x/v1", rows=2))
+    data["generator"]["models"]["teacher"]["base_url_env"] = "PHANTOM_LLM_BASE_URL"
+    with pytest.raises(RecipeError, match="give base_url or base_url_env, not both"):
+        parse_recipe(data)
 
 
 def test_llm_seed_columns_must_exist_in_the_seed(make_llm_recipe, llm_server) -> None:

@@ -33,7 +33,7 @@ def init(
 def new(
     name: Annotated[str, typer.Argument(help="Dataset name: lowercase letters, digits, -.")],
     kind: Annotated[
-        str, typer.Option(help="table (TabularARGN), sdv, sampler or diffusion.")
+        str, typer.Option(help="table (TabularARGN), sdv, sampler, diffusion or llm.")
     ] = "sampler",
 ) -> None:
     """Scaffold recipes/NAME.yaml and register its DVC stage."""

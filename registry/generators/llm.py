@@ -64,6 +64,7 @@ from registry.llm import templates, verifiers
 from registry.llm.cache import CACHE_FOLDER, PACK_FILE, ResponseCache, request_key, write_pack
 from registry.llm.clients import ChatClient, Reply, make_client
 from registry.recipes import (
+    LLM_BATCH_ROWS,
     ExpressionColumn,
     JudgeColumn,
     LlmColumn,
@@ -82,7 +83,7 @@ class LlmGenerator(BaseGenerator):
     """Make rows with language models; implements ``Generator`` (see the module docstring)."""
 
     Config = LlmConfig
-    batch_rows = 1000
+    batch_rows = LLM_BATCH_ROWS
 
     def __init__(
         self, config: LlmConfig, *, random_seed: int, context: BuildContext | None = None
