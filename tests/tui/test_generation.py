@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
 
-from registry import Registry
 from registry.llm.report import count_check, empty_counts, merge, summarize
 from tests.tui.conftest import tag_without_data
-from tests.tui.pilot import open_version, settle, text_of
-from tui.app import PhantomApp
+from tests.tui.pilot import quality_tab_text
 
 pytestmark = pytest.mark.anyio
 
@@ -45,12 +42,7 @@ async def test_quality_tab_shows_requests_tokens_rejections_and_judge_scores(
         seed_sha="sha256:" + "ef" * 32, depth=0, patch=monkeypatch,
         scores={"generation": counted_generation()},
     )  # fmt: skip
-    app = PhantomApp(registry=Registry(tui_registry))
-    async with app.run_test(size=(160, 48)) as pilot:
-        screen = await open_version(pilot, "math@1.0.0")
-        await pilot.press("4")
-        await settle(pilot)
-        text = text_of(screen.query_one("#areas", Static))
+    text = await quality_tab_text(tui_registry, "math@1.0.0")
 
     assert "generation: 10 rows from 14 row attempts (71% accepted)" in text
     assert "24 model requests, 2,000 prompt + 800 completion tokens" in text
