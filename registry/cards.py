@@ -145,8 +145,10 @@ def _provenance(
             f"| seed sha256 | `{seed.sha256}` |",
             f"| seed rows | {len(seed.train):,} train, {len(seed.holdout):,} held out |",
         ]
-    else:
-        lines.append("| seed | none: every column is sampled from its declared distribution |")
+    lines += [
+        f"| {what} | {value.replace('|', '&#124;')} |"
+        for what, value in recipe.generator.provenance(seeded=seed is not None)
+    ]
     if depth > 0:
         lines.append(
             f"\n> Generation depth {depth}: this data was generated from synthetic data. "

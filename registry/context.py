@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from registry._types import Progress, RegistryLike
+from registry.errors import PhantomError
 from registry.folders import MANIFEST, version_shards
 from registry.generators import MODEL_FOLDER, BuildContext
 
@@ -22,14 +23,19 @@ if TYPE_CHECKING:
 REGISTRY_PREFIX = "registry:"
 
 
-def build_context(registry: RegistryLike, *, progress: Progress | None = None) -> BuildContext:
-    """The context of a build in ``registry``: its root, progress lines, models and seeds."""
+def build_context(
+    registry: RegistryLike, *, progress: Progress | None = None, name: str | None = None
+) -> BuildContext:
+    """The context of a build in ``registry``: its root, progress lines, models and seeds,
+    and (given the dataset's ``name``) the released versions of that dataset."""
+    say = progress or (lambda _message: None)
     return BuildContext(
         root=registry.root,
-        progress=progress or (lambda _message: None),
+        progress=say,
         locate=lambda path: locate_model(registry, path),
         read_version=lambda spec: read_version_frame(registry, spec),
         score_table=score_table,
+        released=lambda: released_folders(registry, name, progress=say) if name else [],
     )
 
 
@@ -39,6 +45,19 @@ def score_table(*args: Any, **kwargs: Any) -> Any:
     from registry.quality.report import score_tables
 
     return score_tables(*args, **kwargs)
+
+
+def released_folders(registry: RegistryLike, name: str, *, progress: Progress) -> list[Path]:
+    """Verified local folders of every released version of ``name``, oldest first: the
+    workspace copy when it matches, else a copy fetched once into the user cache from the
+    DVC cache or remote. A version whose data cannot be read is left out, with a line."""
+    folders = []
+    for version in registry.versions(name):
+        try:
+            folders.append(registry.fetch(version))
+        except PhantomError as exc:
+            progress(f"{version.tag} is left out of the saved responses: {exc}")
+    return folders
 
 
 def locate_model(registry: RegistryLike, path: str) -> Path:
@@ -65,4 +84,4 @@ def read_version_frame(registry: RegistryLike, spec: str) -> RegistryFrame:
     return RegistryFrame(frame, int(manifest["generation_depth"]), manifest["content_hash"])
 
 
-__all__ = ["build_context", "locate_model", "read_version_frame"]
+__all__ = ["build_context", "locate_model", "read_version_frame", "released_folders"]

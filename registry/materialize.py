@@ -110,7 +110,7 @@ def fit(
 
     say = progress or (lambda _message: None)
     recipe = load_recipe(recipe_path)
-    context = build_context(registry, progress=say)
+    context = build_context(registry, progress=say, name=recipe.name)
     seed = None
     with naming_recipe_file(recipe_path):
         kind = generator_class(recipe.generator.kind)

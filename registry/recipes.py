@@ -245,6 +245,9 @@ Scalar = str | int | float | bool
 Device = Literal["auto", "cpu", "cuda"]
 
 
+UNSEEDED = "none: every column is sampled from its declared distribution"
+
+
 class GeneratorConfig(_Model):
     """The base of every recipe ``generator:`` section; ``kind`` names its entry in the
     generator table (:mod:`registry.generators`), and a plugin's config subclasses this.
@@ -293,6 +296,11 @@ class GeneratorConfig(_Model):
         """``{column: {value: share}}`` this section asks the rows to have (conditions,
         rebalancing): the bias audit and augmentation lift show these groups before/after."""
         return {}
+
+    def provenance(self, *, seeded: bool) -> list[tuple[str, str]]:
+        """Rows ``(what, value)`` the card's provenance table adds for this section: where
+        the rows come from beyond the seed (which the card lists itself when there is one)."""
+        return [] if seeded else [("seed", UNSEEDED)]
 
 
 class Condition(_Model):
@@ -852,6 +860,11 @@ class LlmModel(_Model):
     provider: Literal["openai", "transformers"] = "openai"
     model: str | None = Field(None, description="openai: the endpoint's model name.")
     base_url: str | None = Field(None, description="openai: e.g. http://127.0.0.1:8000/v1.")
+    base_url_env: str | None = Field(
+        None,
+        description="openai: the environment variable holding the endpoint URL, instead of "
+        "base_url (each user points the recipe at their own server; the cache does not care).",
+    )
     api_key_env: str | None = Field(
         None, description="openai: the environment variable holding the key (never written)."
     )
@@ -869,8 +882,10 @@ class LlmModel(_Model):
 
     @model_validator(mode="after")
     def _complete(self) -> LlmModel:
-        if self.provider == "openai" and not (self.model and self.base_url):
-            raise ValueError("provider openai needs model and base_url")
+        if self.provider == "openai" and not (self.model and (self.base_url or self.base_url_env)):
+            raise ValueError("provider openai needs model and base_url (or base_url_env)")
+        if self.base_url and self.base_url_env:
+            raise ValueError("give base_url or base_url_env, not both")
         if self.provider == "transformers" and not self.path:
             raise ValueError("provider transformers needs path: a local model folder")
         return self
@@ -981,6 +996,9 @@ LlmGeneratorColumn = Annotated[
 ]
 
 
+LLM_BATCH_ROWS = 1000  # rows per batch of kind: llm; de-duplication works within one
+
+
 class LlmGenerator(GeneratorConfig):
     """Text and reasoning rows: sampler and seed columns, then columns models write (``llm``),
     grade (``judge``) and checks verify (``verify``); rows failing a filter are made again,
@@ -1031,9 +1049,104 @@ class LlmGenerator(GeneratorConfig):
             raise ValueError(f"target {recipe.target!r} is not a column; expected one of {names}")
         if recipe.seed is None and self.named_columns():
             raise ValueError("seed columns need a seed: add seed.source")
+        gates = recipe.quality
+        named = {
+            "max_rejection_rate": (gates and gates.max_rejection_rate, self.check_names()),
+            "min_judge_mean": (
+                gates and gates.min_judge_mean,
+                [c.name for c in self.columns if isinstance(c, JudgeColumn)],
+            ),
+        }
+        for gate, (setting, known) in named.items():
+            for check in setting if isinstance(setting, dict) else []:
+                if check not in known:
+                    raise ValueError(
+                        f"quality.{gate}: {check!r} is not a check of this recipe; expected "
+                        f"one of {', '.join(known) or 'none (it has no such check)'}"
+                    )
+
+    def provenance(self, *, seeded: bool) -> list[tuple[str, str]]:
+        """The models (name and endpoint), the columns they write and grade, the checks, and
+        that the text is AI-generated, by which model."""
+
+        def model(alias: str) -> str:
+            spec = self.models[alias]
+            return f"`{spec.model}`" if spec.provider == "openai" else f"`{spec.path}`"
+
+        def endpoint(alias: str) -> str:
+            spec = self.models[alias]
+            if spec.provider == "transformers":
+                return f"{alias}: local transformers model {model(alias)}, in process"
+            where = spec.base_url or f"the URL in ${spec.base_url_env}"
+            return f"{alias}: {model(alias)} at {where} (OpenAI-compatible)"
+
+        written = [c for c in self.columns if isinstance(c, LlmColumn)]
+        judges = [c for c in self.columns if isinstance(c, JudgeColumn)]
+        checks = [
+            f"{c.name} ({c.check} over {c.column})" if c.column else f"{c.name} (SQL)"
+            for c in self.columns
+            if isinstance(c, VerifyColumn)
+        ]
+        if self.dedup is not None:
+            near = f" and MinHash near (Jaccard >= {self.dedup.near:g})" if self.dedup.near else ""
+            checks.append(
+                f"dedup (exact{near} duplicates) within each batch of {LLM_BATCH_ROWS:,} rows, "
+                "not across batches"
+            )
+        rows = [("models", "; ".join(endpoint(alias) for alias in self.models))]
+        rows.append(
+            ("prompt columns", ", ".join(f"{c.name} ({c.model})" for c in written) or "none")
+        )
+        if judges:
+            rows.append(
+                (
+                    "judges",
+                    ", ".join(
+                        f"{c.name} ({c.model} grades {c.column}, {c.scale[0]}-{c.scale[1]}"
+                        + (f", rows under {c.min_score:g} made again)" if c.min_score else ")")
+                        for c in judges
+                    ),
+                )
+            )
+        rows.append(("checks", ", ".join(checks) or "none"))
+        authors = [
+            f"{', '.join(names)} by the model {model(alias)}"
+            for alias in self.models
+            if (
+                names := [c.name for c in written if c.model == alias]
+                + [f"{c.name}_reason" for c in judges if c.model == alias]
+            )
+        ]
+        rows.append(("AI-generated text", "; ".join(authors) + ": written by AI, not people"))
+        if not seeded:
+            sampled = [
+                c.name
+                for c in self.columns
+                if not isinstance(c, LlmColumn | JudgeColumn | VerifyColumn | SeedColumn)
+            ]
+            drawn = f"{', '.join(sampled)} drawn from declared distributions; " if sampled else ""
+            rows.append(("seed", f"none: {drawn}the text is written by the models above"))
+        return rows
+
+    def check_names(self) -> list[str]:
+        """The checks whose rejections a build counts (quality.json's generation.checks)."""
+        names: list[str] = []
+        for column in self.columns:
+            if isinstance(column, LlmColumn) and column.output_schema is not None:
+                names.append(f"{column.name}.schema")
+            elif isinstance(column, JudgeColumn):
+                names.append(f"{column.name}.schema")
+                if column.min_score is not None:
+                    names.append(column.name)
+            elif isinstance(column, VerifyColumn):
+                names.append(column.name)
+        return names + (["dedup"] if self.dedup is not None else [])
 
 
 # --- quality gates and card metadata ------------------------------------------------------
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class QualityGates(_Model):
@@ -1066,6 +1179,17 @@ class QualityGates(_Model):
         gt=0.0,
         description="Differential privacy: the most epsilon the generator may have spent; a "
         "version trained without DP has none and fails it",
+    )
+    max_rejection_rate: Share | dict[str, Share] | None = Field(
+        None,
+        description="Generated text (kind: llm): the largest share of the rows it checked that "
+        "a check may reject; a number holds for every check, {check: share} for those named "
+        "(verify and judge columns, <column>.schema, dedup)",
+    )
+    min_judge_mean: float | dict[str, float] | None = Field(
+        None,
+        description="Generated text (kind: llm): the lowest mean score a judge column may give; "
+        "a number holds for every judge, {judge: mean} for those named",
     )
 
 

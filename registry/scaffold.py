@@ -124,7 +124,65 @@ card:
   task_categories: [image-classification]
 """
 
-TEMPLATES = {"table": _TABLE, "sdv": _SDV, "sampler": _SAMPLER, "diffusion": _DIFFUSION}
+_LLM = """\
+name: {name}
+version: 0.1.0
+description: Word problems with step-by-step solutions whose answers are checked exactly.
+license: cc-by-4.0               # also check the terms of the model that writes the text
+generator:
+  kind: llm
+  models:                        # aliases the columns name
+    teacher:                     # any OpenAI-compatible endpoint: vLLM, llama.cpp, Ollama, TGI
+      base_url_env: PHANTOM_LLM_BASE_URL  # export PHANTOM_LLM_BASE_URL=http://127.0.0.1:8000/v1
+                                 # (or base_url: <url> in the recipe itself)
+      model: Qwen/Qwen2.5-7B-Instruct  # the model name the endpoint serves
+      # api_key_env: OPENAI_API_KEY    # hosted APIs: the variable holding the key (never written)
+      concurrency: 8             # requests in flight at most (per process)
+      timeout: 60                # seconds per request
+      max_retries: 5             # on 429, 5xx, timeouts, dropped connections, malformed answers
+  columns:                       # in order; prompts are sandboxed Jinja over earlier columns
+    - {{name: a, type: uniform, low: 2, high: 99, dtype: int}}
+    - {{name: b, type: uniform, low: 2, high: 99, dtype: int}}
+    - name: problem
+      type: llm
+      model: teacher
+      system_prompt: You write short grade-school word problems. Reply with the problem only.
+      prompt: "Write a word problem whose answer is {{{{ a }}}} times {{{{ b }}}}."
+      params: {{temperature: 0.9, max_tokens: 200}}
+    - name: solution
+      type: llm
+      model: teacher
+      system_prompt: Solve step by step and end with a line '#### <final number>'.
+      prompt: "Solve: {{{{ problem }}}}"
+      params: {{temperature: 0.2, max_tokens: 400}}
+    - {{name: correct, type: verify, column: solution, sympy: "{{{{ a }}}} * {{{{ b }}}}"}}  # exact
+    - name: shows_work           # -> shows_work (score) and shows_work_reason
+      type: judge
+      model: teacher
+      column: solution
+      rubric: 5 when every step is shown and follows from the problem, 1 when none is.
+      min_score: 4               # rows under it (or failing a verify) are made again
+  max_attempts: 5                # tries per row before the build fails
+  dedup: {{near: 0.9}}               # exact + MinHash near-duplicates (within each 1,000-row batch)
+rows: 200
+splits: {{train: 0.9, test: 0.1}}
+random_seed: 0                   # responses are cached per request: a rebuild makes no calls
+quality:
+  max_rejection_rate: 0.5        # per check; or {{correct: 0.3, shows_work: 0.5}}
+  min_judge_mean: 4
+card:
+  task_categories: [text-generation]
+  tags: [math, reasoning]
+  language: [en]
+"""
+
+TEMPLATES = {
+    "table": _TABLE,
+    "sdv": _SDV,
+    "sampler": _SAMPLER,
+    "diffusion": _DIFFUSION,
+    "llm": _LLM,
+}
 
 
 def scaffold_recipe(name: str, *, kind: str) -> str:

@@ -4,6 +4,7 @@ OpenAI-compatible test server (tests/llm_server.py), and by a tiny local transfo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -114,6 +115,35 @@ def test_llm_recipe_builds_checked_math_rows_and_reports_rejections(
     assert pack_size(pack) == usage["requests"]  # the responses travel with the version
 
 
+def test_llm_card_names_the_models_columns_and_checks_and_says_the_text_is_ai_generated(
+    registry_root: Path, make_llm_recipe, llm_server: LlmServer
+) -> None:
+    build(make_llm_recipe(rows=2))
+
+    card = (registry_root / "cards/math.md").read_text()
+    provenance = card.split("## Provenance")[1].split("## Splits")[0]
+    assert (
+        f"| models | teacher: `phantom-test-model` at {llm_server.url} (OpenAI-compatible) |"
+        in (provenance)
+    )
+    assert "| prompt columns | problem (teacher), solution (teacher) |" in provenance
+    assert "| judges | grade (teacher grades solution, 1-5, rows under 4 made again) |" in (
+        provenance
+    )
+    assert (
+        "| checks | correct (sympy over solution), dedup (exact and MinHash near (Jaccard >= "
+        "0.9) duplicates) within each batch of 1,000 rows, not across batches |"
+    ) in provenance
+    assert (
+        "| AI-generated text | problem, solution, grade_reason by the model "
+        "`phantom-test-model`: written by AI, not people |"
+    ) in provenance
+    assert "| seed | none: a, b drawn from declared distributions; the text is written" in (
+        provenance
+    )
+    assert "sampled from its declared distribution" not in card
+
+
 def test_llm_rebuild_of_an_unchanged_recipe_makes_no_calls_and_keeps_the_hash(
     registry_root: Path, make_llm_recipe, llm_server: LlmServer
 ) -> None:
@@ -183,6 +213,40 @@ rows: 2
 """
     with pytest.raises(GeneratorError, match=r"failed 3 attempts .* judge column 'grade'"):
         build(make_llm_recipe("short", text=text))
+
+
+def test_llm_gates_on_checks_fail_the_build_naming_the_check(
+    registry_root: Path, make_llm_recipe, llm_server: LlmServer
+) -> None:
+    recipe = make_llm_recipe(rows=8)
+    gates = "quality: {max_rejection_rate: {correct: 0.05}, min_judge_mean: 4}\n"
+    recipe.write_text(recipe.read_text() + gates)
+
+    result = CliRunner().invoke(app, ["materialize", str(recipe)])
+
+    assert result.exit_code == 2, result.output
+    assert "math@1.0.0 missed 1 quality gate(s)" in error_line(result)
+    missed = [line.strip() for line in result.stderr.splitlines() if "[correct]" in line]
+    assert len(missed) == 1 and missed[0].endswith("> 0.05 (recipe)")
+    assert missed[0].startswith("max_rejection_rate[correct]: 0.")
+    assert not (registry_root / "data/math").exists()
+    kept = json.loads((registry_root / ".phantom/failed/math.quality.json").read_text())
+    judged = [g for g in kept["gates"] if g["gate"] == "min_judge_mean[grade]"]
+    assert judged == [
+        {"gate": "min_judge_mean[grade]", "threshold": 4.0, "value": 5.0, "passed": True,
+         "source": "recipe"}
+    ]  # fmt: skip
+
+
+def test_llm_gate_naming_an_unknown_check_is_a_recipe_error() -> None:
+    data = yaml.safe_load(MATH.format(name="m", url="http://x/v1", rows=2))
+    data["quality"] = {"max_rejection_rate": {"corect": 0.1}}
+    expected = (
+        "quality.max_rejection_rate: 'corect' is not a check of this recipe; "
+        "expected one of correct, grade.schema, grade, dedup"
+    )
+    with pytest.raises(RecipeError, match=re.escape(expected)):
+        parse_recipe(data)
 
 
 DEDUP = """\
@@ -359,6 +423,39 @@ def test_llm_examples_load_and_build_against_the_test_server(
     assert built["quality"]["generation"]["requests"] >= 4
 
 
+def test_new_llm_recipe_is_valid_and_builds_against_the_endpoint_its_variable_names(
+    registry_root: Path, llm_server: LlmServer, monkeypatch
+) -> None:
+    monkeypatch.chdir(registry_root)
+    result = CliRunner().invoke(app, ["new", "qa", "--kind", "llm"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    recipe = registry_root / "recipes/qa.yaml"
+    registry = Registry(registry_root)
+    assert registry.validate([recipe])[0].generator.kind == "llm"
+    text = recipe.read_text()
+    assert "base_url_env: PHANTOM_LLM_BASE_URL" in text and "# api_key_env:" in text
+    recipe.write_text(text.replace("rows: 200", "rows: 4"))
+    monkeypatch.delenv("PHANTOM_LLM_BASE_URL", raising=False)
+    with pytest.raises(GeneratorError, match="PHANTOM_LLM_BASE_URL is not set; export"):
+        registry.materialize(recipe)
+    monkeypatch.setenv("PHANTOM_LLM_BASE_URL", llm_server.url)
+
+    built = registry.materialize(recipe)
+
+    assert built.manifest["rows"] == 4 and llm_server.calls > 0
+    assert all(gate["passed"] for gate in built.quality["gates"])
+    card = (registry_root / "cards/qa.md").read_text()
+    assert "`Qwen/Qwen2.5-7B-Instruct` at the URL in $PHANTOM_LLM_BASE_URL" in card
+    assert llm_server.url not in card  # the endpoint stays out of the version
+
+
+def test_llm_model_takes_base_url_or_base_url_env_not_both() -> None:
+    data = yaml.safe_load(MATH.format(name="m", url="http://x/v1", rows=2))
+    data["generator"]["models"]["teacher"]["base_url_env"] = "PHANTOM_LLM_BASE_URL"
+    with pytest.raises(RecipeError, match="give base_url or base_url_env, not both"):
+        parse_recipe(data)
+
+
 def test_llm_seed_columns_must_exist_in_the_seed(make_llm_recipe, llm_server) -> None:
     data = yaml.safe_load((EXAMPLES / "tate-labels.yaml").read_text())
     data["generator"]["columns"][0] = {"name": "painter", "type": "seed"}
@@ -457,6 +554,30 @@ def test_llm_dvc_repro_and_release_keep_the_responses_with_the_version(
     rebuilt = json.loads((registry_root / "data/math/manifest.json").read_text())
     assert llm_server.calls == calls
     assert rebuilt["content_hash"] == manifest["content_hash"]
+
+
+@pytest.mark.slow  # dvc repro and a release, then a clone's dvc repro -f
+def test_llm_fresh_clone_rebuilds_a_release_from_its_pushed_responses_without_calls(
+    registry_root: Path, tmp_path: Path, make_llm_recipe, llm_server: LlmServer
+) -> None:
+    from registry import store
+    from tests.conftest import build_and_commit, run
+
+    store.register_stage(registry_root, load_recipe(make_llm_recipe()))
+    build_and_commit(registry_root, "math 1.0.0")
+    released = Registry(registry_root).release("math")
+    calls = llm_server.calls
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(registry_root), str(clone))
+    assert not (clone / "data/math").exists() and not (clone / ".phantom").exists()
+
+    run(clone, "dvc", "repro", "--force")  # deletes data/math first, then builds
+
+    assert llm_server.calls == calls
+    manifest = json.loads((clone / "data/math/manifest.json").read_text())
+    assert manifest["content_hash"] == released.content_hash
+    assert manifest["generation"]["calls"] == 0
+    assert manifest["generation"]["cached"] == manifest["generation"]["requests"] > 0
 
 
 @pytest.mark.slow  # a subprocess build, killed, then run again

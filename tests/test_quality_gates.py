@@ -51,3 +51,58 @@ def test_describe_names_value_comparison_and_threshold() -> None:
         if r.gate == "min_overall"
     ]
     assert result.describe() == "min_overall: 48.2 < 75 (recipe)"
+
+
+# --- gates on a generator's checks (kind: llm) ---------------------------------------------
+
+GENERATION = {
+    "checks": {
+        "correct": {"tried": 10, "rejected": 6, "rejection_rate": 0.6},
+        "dedup": {"tried": 4, "rejected": 0, "rejection_rate": 0.0},
+    },
+    "judges": {"grade": {"scores": {"3": 1, "4": 1}, "count": 2, "mean": 3.5}},
+}
+
+
+def test_a_rejection_rate_number_holds_for_every_check_and_names_the_one_that_missed() -> None:
+    from registry.quality.gates import check_gate_values
+
+    results = evaluate_gates(check_gate_values(GENERATION), QualityGates(max_rejection_rate=0.5))
+
+    assert {r.gate: r.passed for r in results if "[" in r.gate} == {
+        "max_rejection_rate[correct]": False,
+        "max_rejection_rate[dedup]": True,
+    }
+    assert [r.describe() for r in missed(results)] == [
+        "max_rejection_rate[correct]: 0.6 > 0.5 (recipe)"
+    ]
+
+
+def test_per_check_gates_hold_for_the_checks_they_name() -> None:
+    from registry.quality.gates import check_gate_values
+
+    gates = QualityGates(max_rejection_rate={"dedup": 0.1}, min_judge_mean={"grade": 4})
+    results = evaluate_gates(check_gate_values(GENERATION), gates)
+
+    assert [r.describe() for r in missed(results)] == ["min_judge_mean[grade]: 3.5 < 4 (recipe)"]
+    assert "max_rejection_rate[correct]" not in {r.gate for r in results}
+
+
+def test_check_gates_without_generated_checks_fail_as_not_computed() -> None:
+    results = evaluate_gates({"min_overall": 90.0}, QualityGates(min_judge_mean=3))
+    assert [r.describe() for r in missed(results)] == [
+        "min_judge_mean: not computed, threshold 3 (recipe)"
+    ]
+
+
+def test_check_gates_are_not_in_the_scalar_gates_in_force() -> None:
+    merged = merge_gates(QualityGates(max_rejection_rate={"dedup": 0.1}, min_overall=50))
+    assert "max_rejection_rate" not in merged and merged["min_overall"] == (50.0, "recipe")
+
+
+@pytest.mark.parametrize("value", [1.5, {"dedup": -0.1}])
+def test_a_rejection_rate_gate_is_a_share(value) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        QualityGates(max_rejection_rate=value)

@@ -36,7 +36,7 @@ def new(
         str,
         typer.Option(
             help="table (real tables: TabularARGN, Phantom's copula or the best of both), sdv, "
-            "sampler or diffusion."
+            "sampler, diffusion or llm."
         ),
     ] = "table",
 ) -> None:

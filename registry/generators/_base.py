@@ -85,6 +85,10 @@ class BuildContext:
     #: Phantom's table report (``score_tables``), for generators that score candidates; the
     #: build passes it in since generators sit below the quality layer.
     score_table: Callable[..., Any] | None = None
+    #: Verified local folders of the released versions of the dataset being built, fetched
+    #: through DVC (its cache, else its remote) when not here yet: what they saved beside
+    #: their data (the llm response packs) serves a rebuild in a fresh clone.
+    released: Callable[[], list[Path]] = field(default=lambda: [])
 
 
 @runtime_checkable

@@ -64,6 +64,7 @@ from registry.llm import templates, verifiers
 from registry.llm.cache import CACHE_FOLDER, PACK_FILE, ResponseCache, request_key, write_pack
 from registry.llm.clients import ChatClient, Reply, make_client
 from registry.recipes import (
+    LLM_BATCH_ROWS,
     ExpressionColumn,
     JudgeColumn,
     LlmColumn,
@@ -82,7 +83,7 @@ class LlmGenerator(BaseGenerator):
     """Make rows with language models; implements ``Generator`` (see the module docstring)."""
 
     Config = LlmConfig
-    batch_rows = 1000
+    batch_rows = LLM_BATCH_ROWS
 
     def __init__(
         self, config: LlmConfig, *, random_seed: int, context: BuildContext | None = None
@@ -168,8 +169,10 @@ class LlmGenerator(BaseGenerator):
         Responses are looked up in the registry's working cache (``.phantom/llm-cache``,
         where new ones are written), then in the pack (``model/llm-responses.sqlite``) of
         every version built in ``data/`` and of every version fetched into the user cache
-        (``phantom pull``, ``registry.load``): a clone that pulled a version rebuilds it, or
-        a new version sharing its requests, without the calls."""
+        (``phantom pull``, ``registry.load``), and of every released version of this dataset,
+        fetched here from the DVC cache or remote when missing: a fresh clone (where ``dvc
+        repro -f`` deletes ``data/<name>`` before building) rebuilds a released version, or a
+        new version sharing its requests, without the calls."""
         sources = [c.source for c in self.config.columns if isinstance(c, SeedColumn)]
         if sources:
             if train is None or len(train) == 0:
@@ -184,7 +187,8 @@ class LlmGenerator(BaseGenerator):
         saved = f"*/{MODEL_FOLDER}/{PACK_FILE}"
         built = sorted((root / "data").glob(saved)) if root is not None else []
         fetched = sorted((user_cache_dir() / "versions").glob(saved))  # pulled versions
-        self._packs = [*built, *fetched]
+        released = [folder / MODEL_FOLDER / PACK_FILE for folder in self.context.released()]
+        self._packs = list(dict.fromkeys([*built, *fetched, *released]))
         if any(spec.provider == "openai" for spec in self.config.models.values()):
             import openai  # noqa: F401 - loaded here, not on the first request of a batch
         if self.config.dedup is not None and self.config.dedup.near is not None:

@@ -75,7 +75,7 @@ class OpenAIClient:
 
         self.alias = alias
         self.concurrency = spec.concurrency
-        self.base_url = str(spec.base_url)
+        self.base_url = _base_url(spec, alias)
         self.max_retries = spec.max_retries
         self.backoff = spec.retry_backoff
         key = "EMPTY"  # local servers take any key; the client refuses none
@@ -121,6 +121,20 @@ class OpenAIClient:
                     f"({_describe(exc)}); check the model name, key and params"
                 ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _base_url(spec: LlmModel, alias: str) -> str:
+    """The recipe's ``base_url``, or the URL in the variable its ``base_url_env`` names."""
+    if spec.base_url:
+        return spec.base_url
+    url = os.environ.get(str(spec.base_url_env), "")
+    if not url:
+        raise GeneratorError(
+            f"generator.models.{alias}.base_url_env: the environment variable "
+            f"{spec.base_url_env} is not set; export the endpoint's URL (e.g. "
+            "http://127.0.0.1:8000/v1) before building"
+        )
+    return url
 
 
 class _Malformed(Exception):

@@ -6,6 +6,12 @@ a fixed seed so every process agrees) over word ``shingle``-grams, indexed in an
 Jaccard threshold ``near``; a row is a duplicate when an LSH candidate's estimated Jaccard
 similarity is at least ``near``. Rows are offered in slot order, so which of two duplicates
 is kept (the first) never depends on timing.
+
+One :class:`Deduplicator` lives for one batch (``LLM_BATCH_ROWS`` rows): rows of different
+batches are never compared. Comparing with earlier batches would make batch ``i`` depend on
+every batch before it, so shards could no longer be sampled in parallel or alone; the card
+says that duplicates across batches are not removed (and the version's near-duplicate rate
+measures them).
 """
 
 from __future__ import annotations

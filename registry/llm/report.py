@@ -112,8 +112,44 @@ def _distribution(scores: Mapping[str, int]) -> dict[str, Any]:
     return {"scores": ordered, "count": count, "mean": None if mean is None else round(mean, 4)}
 
 
+def generation_lines(generation: Mapping[str, Any] | None) -> list[str]:
+    """A few lines for a shell (the TUI's quality tab) from quality.json's ``generation``:
+    rows and attempts, requests and tokens, each check's rejection rate, each judge's score
+    distribution. Empty when there is no such section."""
+    if not generation:
+        return []
+    share = generation.get("first_try_share")
+    lines = [
+        f"generation: {generation['rows']:,} rows from {generation['attempts']:,} row attempts"
+        + (f" ({share:.0%} accepted)" if share is not None else "")
+        + f"; {generation['requests']:,} model requests, {generation['prompt_tokens']:,} prompt"
+        f" + {generation['completion_tokens']:,} completion tokens"
+    ]
+    checks = generation.get("checks") or {}
+    if checks:
+        lines.append(
+            "rejected by check: "
+            + " · ".join(
+                f"{name} {c['rejection_rate']:.0%} ({c['rejected']:,}/{c['tried']:,})"
+                for name, c in checks.items()
+            )
+        )
+    for name, judge in (generation.get("judges") or {}).items():
+        scores = "  ".join(f"{score}: {count:,}" for score, count in judge["scores"].items())
+        lines.append(f"judge {name}: mean {judge['mean']} of {judge['count']:,}  ({scores})")
+    return lines
+
+
 def used_keys(batches: Mapping[int, BatchCounts]) -> list[str]:
     return sorted({key for report in batches.values() for key in report["keys"]})
 
 
-__all__ = ["BatchCounts", "count_check", "empty_counts", "merge", "summarize", "used_keys"]
+__all__ = [
+    "BatchCounts",
+    "count_check",
+    "empty_counts",
+    "generation_lines",
+    "merge",
+    "summarize",
+    "used_keys",
+]

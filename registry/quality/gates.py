@@ -8,7 +8,7 @@ data — so that a recipe tightens them for its own purpose. A copy of the seed 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,6 +23,10 @@ DEFAULT_GATES = QualityGates(
 )
 
 Comparison = Literal["min", "max"]
+
+#: Gates on a generator's own checks (kind: llm): one verdict per check, named
+#: ``<gate>[<check>]``, measured in quality.json's ``generation`` section.
+PER_CHECK_GATES = ("max_rejection_rate", "min_judge_mean")
 
 
 class GateResult(BaseModel):
@@ -50,7 +54,8 @@ def merge_gates(
     recipe: QualityGates | None,
 ) -> dict[str, tuple[float, Literal["recipe", "default"]]]:
     """The gates in force: the recipe's where it sets them, the defaults elsewhere."""
-    explicit = recipe.model_dump(exclude_none=True) if recipe is not None else {}
+    per_check = set(PER_CHECK_GATES)
+    explicit = recipe.model_dump(exclude_none=True, exclude=per_check) if recipe is not None else {}
     defaults = DEFAULT_GATES.model_dump(exclude_none=True)
     merged: dict[str, tuple[float, Literal["recipe", "default"]]] = {
         name: (float(value), "default") for name, value in defaults.items()
@@ -86,6 +91,51 @@ def evaluate_gates(values: dict[str, float | None], gates: QualityGates | None) 
                 source=source,
             )
         )
+    return results + _per_check_results(values, gates)
+
+
+def check_gate_values(generation: dict[str, Any] | None) -> dict[str, float | None]:
+    """The values behind the per-check gates: each check's rejection rate and each judge's
+    mean score, keyed ``max_rejection_rate[<check>]`` and ``min_judge_mean[<judge>]``."""
+    generation = generation or {}
+    values: dict[str, float | None] = {
+        f"max_rejection_rate[{name}]": check["rejection_rate"]
+        for name, check in (generation.get("checks") or {}).items()
+    }
+    values |= {
+        f"min_judge_mean[{name}]": judge["mean"]
+        for name, judge in (generation.get("judges") or {}).items()
+    }
+    return values
+
+
+def _per_check_results(
+    values: dict[str, float | None], gates: QualityGates | None
+) -> list[GateResult]:
+    """A number holds for every check measured (and fails, not computed, when none was); a
+    mapping holds for the checks it names (one that was not measured fails)."""
+    results = []
+    for gate in PER_CHECK_GATES:
+        setting = getattr(gates, gate, None) if gates is not None else None
+        if setting is None:
+            continue
+        measured = {n[len(gate) + 1 : -1]: v for n, v in values.items() if n.startswith(f"{gate}[")}
+        if isinstance(setting, dict):
+            thresholds = setting
+        else:
+            thresholds = dict.fromkeys(measured, setting) or {"": setting}
+        for check, threshold in thresholds.items():
+            value = measured.get(check)
+            name = f"{gate}[{check}]" if check else gate
+            passed = value is not None and (
+                value >= threshold if gate.startswith("min_") else value <= threshold
+            )
+            shown = None if value is None else round(float(value), 4)
+            results.append(
+                GateResult(
+                    gate=name, threshold=threshold, value=shown, passed=passed, source="recipe"
+                )
+            )
     return results
 
 

@@ -17,7 +17,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from registry._threads import usable_cores
-from registry.quality.gates import GateResult, evaluate_gates, merge_gates, missed
+from registry.quality.gates import (
+    GateResult,
+    check_gate_values,
+    evaluate_gates,
+    merge_gates,
+    missed,
+)
 from registry.recipes import BiasAudit, PrivacyAudit, QualityGates, SamplerGenerator
 
 REPORT_FORMAT = 2
@@ -555,6 +561,7 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
         "max_attribute_disclosure": ((report.attacks or {}).get("attribute") or {}).get(
             "disclosure"
         ),
+        **check_gate_values(report.generation),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -39,3 +41,17 @@ async def open_version(pilot: Pilot, tag: str) -> VersionScreen:
     await settle(pilot)
     assert isinstance(app.screen, VersionScreen)
     return app.screen
+
+
+async def quality_tab_text(root: Path, tag: str) -> str:
+    """Open ``tag`` in the app on the registry at ``root``; the text above its quality tab's
+    per-column scores (areas, trust figures, generation figures)."""
+    from registry import Registry
+    from tui.app import PhantomApp
+
+    app = PhantomApp(registry=Registry(root))
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_version(pilot, tag)
+        await pilot.press("4")
+        await settle(pilot)
+        return text_of(screen.query_one("#areas", Static))

@@ -7,14 +7,11 @@ from pathlib import Path
 import numpy as np
 import palmerpenguins
 import pytest
-from textual.widgets import Static
 
-from registry import Registry
 from registry.quality.report import score_tables
 from registry.recipes import BiasAudit, PrivacyAudit
 from tests.tui.conftest import tag_without_data
-from tests.tui.pilot import open_version, settle, text_of
-from tui.app import PhantomApp
+from tests.tui.pilot import quality_tab_text
 
 pytestmark = pytest.mark.anyio
 
@@ -50,12 +47,7 @@ async def test_quality_tab_lists_attacks_bias_and_lift_with_their_verdicts(
         tui_registry, "pen-copy", "1.0.0", overall=60.0, seed="recipes/seeds/penguins.csv",
         seed_sha="sha256:" + "cd" * 32, depth=0, patch=monkeypatch, scores=seed_copy_scores(),
     )  # fmt: skip
-    app = PhantomApp(registry=Registry(tui_registry))
-    async with app.run_test(size=(160, 48)) as pilot:
-        screen = await open_version(pilot, "pen-copy@1.0.0")
-        await pilot.press("4")
-        await settle(pilot)
-        text = text_of(screen.query_one("#areas", Static))
+    text = await quality_tab_text(tui_registry, "pen-copy@1.0.0")
 
     assert "membership inference AUC 1.000" in text and "fail" in text
     assert "attribute disclosure" in text and "on sex from island, bill_length_mm" in text

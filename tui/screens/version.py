@@ -37,6 +37,7 @@ from registry.browse import (
     version_rows,
 )
 from registry.errors import PhantomError
+from registry.llm.report import generation_lines
 from registry.versions import SemVer
 from tui import _format as fmt
 from tui.screens._base import PhantomScreen
@@ -225,6 +226,8 @@ class VersionScreen(PhantomScreen):
             lines.append(
                 f"[b]Overall [{fmt.score_style(overall)}]{overall:.1f}[/]/100[/b]   {gate_text}"
             )
+        elif quality.get("generation"):  # generated text with no checks: no overall score
+            lines.append(gate_text)
         else:
             lines.append("[dim]No quality report was recorded for this version.[/]")
         for area, value in (quality.get("areas") or {}).items():
@@ -241,6 +244,9 @@ class VersionScreen(PhantomScreen):
         from registry.quality.trust import trust_lines  # pandas: only once a version is open
 
         lines += [_trust_line(line) for line in trust_lines(quality)]
+        lines += [
+            f"[dim]{fmt.esc(line)}[/]" for line in generation_lines(quality.get("generation"))
+        ]
         if detail.column_scores:
             lines.append("[dim]Per-column scores, worst first; ↑↓ picks the histogram.[/]")
         self.query_one("#areas", Static).update("\n".join(lines))
