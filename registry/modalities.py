@@ -128,19 +128,21 @@ class TableModality(Modality):
         from registry.quality.report import score_sampler, score_tables
 
         if seed is None:  # declared columns: scored against their declarations
-            return score_sampler(
+            report = score_sampler(
                 recipe.generator, sample, gates=recipe.quality, plots_dir=plots_dir
             )
-        return score_tables(
-            seed.train,
-            sample,
-            holdout=seed.holdout,
-            target=recipe.target,
-            gates=recipe.quality,
-            generation_depth=seed.generation_depth,
-            random_seed=recipe.random_seed,
-            plots_dir=plots_dir,
-        )
+        else:
+            report = score_tables(
+                seed.train,
+                sample,
+                holdout=seed.holdout,
+                target=recipe.target,
+                gates=recipe.quality,
+                generation_depth=seed.generation_depth,
+                random_seed=recipe.random_seed,
+                plots_dir=plots_dir,
+            )
+        return with_text(report, sample, seed, recipe=recipe)
 
 
 class ImageModality(Modality):
@@ -201,8 +203,8 @@ class ImageModality(Modality):
 
 
 class TextModality(TableModality):
-    """Rows whose main columns are text: written and scored as a table (text columns count as
-    categories) until text-specific scores exist."""
+    """Rows whose main columns are text: written and scored as a table, plus the text scores
+    of its text columns (the ``text`` section; see :mod:`registry.quality.text`)."""
 
     name = "text"
 
@@ -234,6 +236,25 @@ def check_seed_columns(recipe: Recipe, columns: list[str]) -> None:
     for where, column in recipe.generator.named_columns():
         if column not in columns:
             raise RecipeError(f"{where}: {column!r} is not in the seed; expected one of {expected}")
+
+
+def with_text(
+    report: QualityReport, sample: pd.DataFrame, seed: SeedData | None, *, recipe: Recipe
+) -> QualityReport:
+    """``report`` with the scores of the sample's free-text columns, if it has any (the
+    generator's declared text columns, else those detected; see :mod:`registry.quality.text`)."""
+    from registry.quality.report import with_text_scores
+    from registry.quality.text import score_text
+
+    text = score_text(
+        sample,
+        train=seed.train if seed is not None else None,
+        holdout=seed.holdout if seed is not None else None,
+        declared=recipe.generator.text_columns(),
+        target=recipe.target,
+        random_seed=recipe.random_seed,
+    )
+    return with_text_scores(report, text, gates=recipe.quality)
 
 
 def _parquet_friendly(frame: pd.DataFrame) -> pd.DataFrame:

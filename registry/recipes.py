@@ -182,6 +182,11 @@ class GeneratorConfig(_Model):
         """``(field path, label)`` for each image label this section names."""
         return []
 
+    def text_columns(self) -> list[str]:
+        """The free-text columns this section makes, scored as text (:mod:`registry.quality.
+        text`); empty: the text columns are detected from the data."""
+        return []
+
     def check_labels(self, labels: list[str]) -> None:
         """Every label this section names must be one of the seed's ``labels``."""
         for where, name in self.named_labels():
@@ -637,6 +642,21 @@ class QualityGates(_Model):
         gt=0.0,
         description="Differential privacy: the most epsilon the generator may have spent; a "
         "version trained without DP has none and fails it",
+    )
+    max_text_frechet: float | None = Field(
+        None, ge=0.0, description="Text: Frechet distance of sentence embeddings, worst column"
+    )
+    max_near_duplicate_rate: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: share of texts near-duplicating another one"
+    )
+    max_text_copy_share: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: share of texts that exactly copy a seed text"
+    )
+    max_shared_ngram: int | None = Field(
+        None, ge=0, description="Text: most consecutive words any text shares with a seed text"
+    )
+    min_distinct_2: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: distinct word bigrams over all bigrams"
     )
 
 

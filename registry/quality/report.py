@@ -69,6 +69,7 @@ class QualityReport(BaseModel):
     privacy: dict[str, Any] | None = None
     conformance: dict[str, Any] | None = None
     images: dict[str, Any] | None = None
+    text: dict[str, Any] | None = None  # free-text columns' scores (registry.quality.text)
     #: The generator's formal guarantee (epsilon, delta, mechanism); None: no formal guarantee.
     differential_privacy: dict[str, Any] | None = None
     worst_columns: list[ColumnDetail] = []
@@ -80,8 +81,9 @@ class QualityReport(BaseModel):
         """``differential_privacy`` appears only when there is a guarantee, so the
         quality.json of every other version keeps the bytes (and content hash) it had."""
         data = handler(self)
-        if isinstance(data, dict) and data.get("differential_privacy", 0) is None:
-            del data["differential_privacy"]
+        for optional in ("differential_privacy", "text"):
+            if isinstance(data, dict) and data.get(optional, 0) is None:
+                del data[optional]
         return data
 
     @property
@@ -508,7 +510,33 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
         "max_generation_depth": float(report.generation_depth),
         "min_label_fidelity": (report.images or {}).get("label_fidelity"),
         "max_epsilon": (report.differential_privacy or {}).get("epsilon"),
+        **text_gate_values(report.text),
     }
+
+
+def text_gate_values(text: dict[str, Any] | None) -> dict[str, float | None]:
+    """The text gates' values: the worst text column's figure for each."""
+    if text is None:
+        return {}
+    from registry.quality.text import TEXT_GATES, TextScores
+
+    scores = TextScores.model_validate(text)
+    values: dict[str, float | None] = {}
+    for gate, (field, highest) in TEXT_GATES.items():
+        worst = scores.worst(field, highest=highest)
+        values[gate] = worst[1] if worst is not None else None
+    return values
+
+
+def with_text_scores(
+    report: QualityReport, text: Any, *, gates: QualityGates | None
+) -> QualityReport:
+    """``report`` with the ``text`` section (a :class:`TextScores`, or None: no text column)
+    and the gates re-checked (the text gates read it)."""
+    if text is None:
+        return report
+    draft = report.model_copy(update={"text": text.model_dump(mode="json")})
+    return draft.model_copy(update={"gates": evaluate_gates(gate_values(draft), gates)})
 
 
 def with_privacy_guarantee(

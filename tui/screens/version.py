@@ -238,6 +238,13 @@ class VersionScreen(PhantomScreen):
                 f"{value_score:>5.1f} {fmt.esc(str(value.get('verdict', '')))}[/]  "
                 f"[dim]{fmt.esc(str(value.get('summary', '')))}[/]"
             )
+        if isinstance(quality.get("text"), dict):
+            from registry.quality.text import text_summary
+
+            lines += [
+                f"[b]text[/b]        [dim]{fmt.esc(line)}[/]"
+                for line in text_summary(quality["text"])
+            ]
         if detail.column_scores:
             lines.append("[dim]Per-column scores, worst first; ↑↓ picks the histogram.[/]")
         self.query_one("#areas", Static).update("\n".join(lines))

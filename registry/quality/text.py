@@ -1,0 +1,431 @@
+"""Scores for the free-text columns of a version, whatever generator made them.
+
+**Which columns are text.** The ones the generator section names (``text_columns()`` on its
+config: an ``llm`` column, a text column of a table model), else every string column whose
+non-empty values average at least :data:`TEXT_MIN_WORDS` words and are at least
+:data:`TEXT_MIN_DISTINCT` distinct (so categories, codes, names and addresses are not text,
+and tweets, reviews and answers are). Each text column gets, on a bounded deterministic
+sample of rows (:data:`TEXT_ROWS` per side, :data:`EMBED_ROWS` for embeddings):
+
+- **length**: characters and words per text, real and synthetic summaries (mean, 10th,
+  50th, 90th percentile) and the two-sample KS statistic between them;
+- **diversity** (:mod:`registry.quality.text_diversity`): distinct-1/2/3, near-duplicate
+  rate (MinHash) and embedding diversity, synthetic beside real on the same number of texts;
+- **Frechet distance** between the real train and synthetic sentence embeddings
+  (:mod:`registry.quality.text_encoder` names the encoder), beside the real-vs-real baseline
+  (train vs holdout) on the same number of texts, since the distance is biased by n;
+- **utility**: TSTR against TRTR with a TF-IDF (word 1-2 grams) + logistic regression
+  classifier predicting the recipe's target from the text, ROC AUC on the real holdout (as
+  :mod:`registry.quality.utility` scores tables), when the target is a class;
+- **memorization** (:mod:`registry.quality.text_memorization`): exact copies of seed texts
+  and the longest word n-gram shared with any seed text, against the holdout's natural rates.
+
+The seed's scores need a seed; without one a column gets length, diversity and nothing else.
+Embeddings need the ``text`` extra: without it those scores are None and ``skipped`` says why.
+Cost, measured by ``benchmarks/text_scores.py``: embeddings dominate (MiniLM on one CPU core
+embeds a few hundred short texts a second), so at most ``3 x EMBED_ROWS`` texts per column are
+embedded whatever the build's size; the rest is linear in ``TEXT_ROWS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from registry.quality.text_diversity import (
+    DISTINCT_N,
+    NEAR_DUPLICATE_JACCARD,
+    PERMUTATIONS,
+    SHINGLE_WORDS,
+    distinct_n,
+    embedding_diversity,
+    near_duplicate_rate,
+)
+from registry.quality.text_memorization import TextMemorization, memorization, words
+
+TEXT_MIN_WORDS = 6.0
+TEXT_MIN_DISTINCT = 0.5
+TEXT_ROWS = 10_000  # texts per side for lengths, distinct-n, near-duplicates, memorization
+EMBED_ROWS = 1_000  # texts per side embedded for diversity and the Frechet distance
+TSTR_ROWS = 10_000  # texts each utility classifier trains on
+MAX_CLASSES = 50  # a target with more values is not a class to predict from text
+#: Each text gate: the column field it reads, and whether the highest value is the worst.
+TEXT_GATES = {
+    "max_text_frechet": ("frechet_distance", True),
+    "max_near_duplicate_rate": ("near_duplicate_rate", True),
+    "max_text_copy_share": ("memorization.exact_copy_share", True),
+    "max_shared_ngram": ("memorization.longest_shared_ngram", True),
+    "min_distinct_2": ("distinct.2", False),
+}
+
+
+class LengthSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    mean: float
+    p10: float
+    median: float
+    p90: float
+
+
+class LengthScores(BaseModel):
+    """Texts' lengths in one unit: each side's summary and the KS statistic between them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    synthetic: LengthSummary
+    real: LengthSummary | None = None
+    ks: float | None = None
+
+
+class TextUtility(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    metric: str = "roc_auc"
+    model: str = "tf-idf (word 1-2 grams) + logistic regression"
+    tstr: float | None
+    trtr: float | None
+    tstr_ratio: float | None
+    tstr_accuracy: float
+    trtr_accuracy: float
+    holdout_rows: int
+
+
+class TextColumnScores(BaseModel):
+    """Every text score of one column; the ``real_*`` figures are the seed's own."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str  # "declared" by the generator or "detected" by the rule above
+    rows: int
+    chars: LengthScores
+    words: LengthScores
+    distinct: dict[str, float | None]
+    real_distinct: dict[str, float | None] | None = None
+    near_duplicate_rate: float | None
+    real_near_duplicate_rate: float | None = None
+    embedding_diversity: float | None = None
+    real_embedding_diversity: float | None = None
+    frechet_distance: float | None = None
+    frechet_baseline: float | None = None
+    frechet_texts: int | None = None
+    utility: TextUtility | None = None
+    memorization: TextMemorization | None = None
+
+
+class TextScores(BaseModel):
+    """The ``text`` section of quality.json."""
+
+    model_config = ConfigDict(frozen=True)
+
+    encoder: str | None
+    skipped: str | None = None  # why the embedding scores are missing, when they are
+    near_duplicates: str = (
+        f"MinHash ({PERMUTATIONS} permutations) of word {SHINGLE_WORDS}-gram shingles, "
+        f"Jaccard >= {NEAR_DUPLICATE_JACCARD}"
+    )
+    sample: dict[str, int]  # the most texts per side scored, and embedded
+    columns: dict[str, TextColumnScores]
+
+    def worst(self, field: str, *, highest: bool = True) -> tuple[str, float] | None:
+        """The column with the highest (or lowest) value of ``field`` (a dotted path), and it."""
+        found = [
+            (name, value)
+            for name, column in self.columns.items()
+            if (value := _dotted(column, field)) is not None
+        ]
+        if not found:
+            return None
+        return (max if highest else min)(found, key=lambda item: item[1])
+
+
+def text_columns(frame: pd.DataFrame, declared: Sequence[str] = ()) -> dict[str, str]:
+    """``{column: "declared" | "detected"}``: the declared columns present in ``frame``, else
+    the columns the detection rule (module docstring) finds."""
+    if declared:
+        return {c: "declared" for c in declared if c in frame.columns}
+    found = {}
+    for column in frame.columns:
+        series = frame[column]
+        if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        values = series.dropna()
+        values = values[values.map(lambda v: isinstance(v, str) and bool(v.strip()))]
+        if len(values) < 2 or values.nunique() < TEXT_MIN_DISTINCT * len(values):
+            continue
+        if values.head(TEXT_ROWS).map(lambda v: len(words(v))).mean() >= TEXT_MIN_WORDS:
+            found[str(column)] = "detected"
+    return found
+
+
+def score_text(
+    synthetic: pd.DataFrame,
+    *,
+    train: pd.DataFrame | None = None,
+    holdout: pd.DataFrame | None = None,
+    declared: Sequence[str] = (),
+    target: str | None = None,
+    random_seed: int = 0,
+) -> TextScores | None:
+    """Score the text columns of ``synthetic`` (against the seed's ``train`` and ``holdout``
+    when given); None when it has no text column. Raises nothing on odd data."""
+    from registry.quality.text_encoder import encoder_name, encoder_unavailable
+
+    columns = text_columns(train if train is not None and not declared else synthetic, declared)
+    columns = {c: how for c, how in columns.items() if c in synthetic.columns}
+    if not columns:
+        return None
+    skipped = encoder_unavailable()
+    scores = {
+        column: _score_column(
+            column,
+            source,
+            synthetic,
+            train,
+            holdout,
+            target=target,
+            embeddings=skipped is None,
+            random_seed=random_seed,
+        )
+        for column, source in columns.items()
+    }
+    return TextScores(encoder=None if skipped else encoder_name(), skipped=skipped, columns=scores)
+
+
+def _score_column(
+    column: str,
+    source: str,
+    synthetic: pd.DataFrame,
+    train: pd.DataFrame | None,
+    holdout: pd.DataFrame | None,
+    *,
+    target: str | None,
+    embeddings: bool,
+    random_seed: int,
+) -> TextColumnScores:
+    fake = _texts(synthetic, column, TEXT_ROWS, random_seed)
+    real = _texts(train, column, TEXT_ROWS, random_seed) if train is not None else None
+    held = _texts(holdout, column, TEXT_ROWS, random_seed) if holdout is not None else None
+    same = min(len(fake), len(real)) if real is not None else len(fake)
+    scores: dict[str, Any] = {
+        "source": source,
+        "rows": len(fake),
+        "chars": _lengths([len(t) for t in fake], [len(t) for t in real] if real else None),
+        "words": _lengths(
+            [len(words(t)) for t in fake], [len(words(t)) for t in real] if real else None
+        ),
+        "distinct": {str(n): distinct_n(fake[:same], n) for n in DISTINCT_N},
+        "near_duplicate_rate": near_duplicate_rate(fake[:same]),
+    }
+    if real is not None:
+        scores["real_distinct"] = {str(n): distinct_n(real[:same], n) for n in DISTINCT_N}
+        scores["real_near_duplicate_rate"] = near_duplicate_rate(real[:same])
+        scores["memorization"] = memorization(fake, _all_texts(train, column), held)
+        if target is not None and train is not None and holdout is not None:
+            scores["utility"] = text_utility(
+                train, holdout, synthetic, column=column, target=target, random_seed=random_seed
+            )
+    if embeddings:
+        scores |= _embedding_scores(fake, real, held)
+    return TextColumnScores(**scores)
+
+
+def _embedding_scores(
+    fake: list[str], real: list[str] | None, held: list[str] | None
+) -> dict[str, Any]:
+    from registry.quality.images import frechet_distance
+    from registry.quality.text_encoder import embed
+
+    fake_vectors = embed(fake[:EMBED_ROWS])
+    scores: dict[str, Any] = {"embedding_diversity": embedding_diversity(fake_vectors)}
+    if not real:
+        return scores
+    real_vectors = embed(real[:EMBED_ROWS])
+    scores["real_embedding_diversity"] = embedding_diversity(real_vectors)
+    # The distance is biased by n: every side is cut to the same number of texts.
+    n = min(len(fake_vectors), len(real_vectors), len(held) if held else len(real_vectors))
+    if n < 2:
+        return scores
+    reference = real_vectors[:n]
+    scores["frechet_texts"] = n
+    scores["frechet_distance"] = round(frechet_distance(reference, fake_vectors[:n]), 4)
+    if held:
+        scores["frechet_baseline"] = round(frechet_distance(reference, embed(held[:n])), 4)
+    return scores
+
+
+def text_utility(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    column: str,
+    target: str,
+    random_seed: int = 0,
+) -> TextUtility | None:
+    """TSTR vs TRTR of a TF-IDF + logistic regression classifier predicting ``target`` from
+    ``column``; None when the target is not a class (or is the text itself) or a side is
+    empty."""
+    from registry.quality.utility import _labels
+
+    if target == column or target not in synthetic.columns or target not in train.columns:
+        return None
+    frames = {
+        side: _with_target(frame, column, target, TSTR_ROWS, random_seed)
+        for side, frame in (("synthetic", synthetic), ("train", train), ("holdout", holdout))
+    }
+    if any(len(f) == 0 for f in frames.values()) or train[target].nunique() > MAX_CLASSES:
+        return None
+    labels, n_labels = _labels({side: f[target] for side, f in frames.items()})
+    truth = labels["holdout"]
+    figures = {
+        side: _fit_text_classifier(
+            frames[side][column].tolist(),
+            labels[side],
+            frames["holdout"][column].tolist(),
+            truth,
+            n_labels,
+            random_seed,
+        )
+        for side in ("synthetic", "train")
+    }
+    (tstr, tstr_accuracy), (trtr, trtr_accuracy) = figures["synthetic"], figures["train"]
+    return TextUtility(
+        tstr=_round(tstr),
+        trtr=_round(trtr),
+        tstr_ratio=_round(tstr / trtr) if tstr is not None and trtr else None,
+        tstr_accuracy=round(tstr_accuracy, 4),
+        trtr_accuracy=round(trtr_accuracy, 4),
+        holdout_rows=len(frames["holdout"]),
+    )
+
+
+def _fit_text_classifier(
+    texts: list[str],
+    y: np.ndarray,
+    test_texts: list[str],
+    y_test: np.ndarray,
+    n_labels: int,
+    random_seed: int,
+) -> tuple[float | None, float]:
+    """ROC AUC and accuracy on the test texts; a single-class training set predicts it."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from registry.quality.detection import limited_threads
+    from registry.quality.utility import _roc_auc
+
+    seen = np.unique(y)
+    if len(seen) < 2:
+        return None, float(np.mean(y_test == seen[0]))
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000)
+    with limited_threads():
+        try:
+            features = vectorizer.fit_transform(texts)
+        except ValueError:  # no term occurs twice: nothing to learn from
+            return None, float(np.mean(y_test == np.bincount(y).argmax()))
+        model = LogisticRegression(max_iter=1000, random_state=random_seed)
+        model.fit(features, y)
+        proba = model.predict_proba(vectorizer.transform(test_texts))
+    full = np.zeros((len(test_texts), n_labels))
+    full[:, model.classes_] = proba
+    accuracy = float(np.mean(model.classes_[np.argmax(proba, axis=1)] == y_test))
+    return _roc_auc(y_test, full), accuracy
+
+
+def _lengths(synthetic: list[int], real: list[int] | None) -> LengthScores:
+    from scipy.stats import ks_2samp
+
+    ks = None
+    if real and synthetic:
+        ks = round(float(ks_2samp(synthetic, real).statistic), 4)
+    return LengthScores(synthetic=_summary(synthetic), real=_summary(real) if real else None, ks=ks)
+
+
+def _summary(lengths: list[int]) -> LengthSummary:
+    values = np.asarray(lengths or [0], dtype=float)
+    p10, median, p90 = np.percentile(values, [10, 50, 90])
+    return LengthSummary(
+        mean=round(float(values.mean()), 2),
+        p10=float(p10),
+        median=float(median),
+        p90=float(p90),
+    )
+
+
+def _texts(frame: pd.DataFrame | None, column: str, rows: int, random_seed: int) -> list[str]:
+    """Up to ``rows`` non-null texts of ``column``, drawn with ``random_seed`` (in row order)."""
+    if frame is None or column not in frame.columns:
+        return []
+    values = frame[column].dropna()
+    if len(values) > rows:
+        values = values.sample(rows, random_state=random_seed).sort_index()
+    return [str(v) for v in values]
+
+
+def _all_texts(frame: pd.DataFrame | None, column: str) -> list[str]:
+    if frame is None or column not in frame.columns:
+        return []
+    return [str(v) for v in frame[column].dropna()]
+
+
+def _with_target(
+    frame: pd.DataFrame, column: str, target: str, rows: int, random_seed: int
+) -> pd.DataFrame:
+    picked = frame[[column, target]].dropna()
+    if len(picked) > rows:
+        picked = picked.sample(rows, random_state=random_seed)
+    return picked.astype({column: str})
+
+
+def _dotted(model: BaseModel, field: str) -> float | None:
+    value: Any = model
+    for part in field.split("."):
+        if value is None:
+            return None
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+    return None if value is None else float(value)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def text_summary(text: dict[str, Any]) -> list[str]:
+    """One plain line per text column of a quality.json ``text`` section, synthetic figures
+    with the real ones in brackets: what the TUI's quality tab shows."""
+    lines = []
+    for name, column in text.get("columns", {}).items():
+        words_ = column.get("words") or {}
+        real_words = (words_.get("real") or {}).get("mean")
+        parts = [
+            f"words {words_['synthetic']['mean']:.1f}"
+            + (f" ({real_words:.1f}, KS {words_['ks']:.2f})" if real_words is not None else ""),
+            "distinct-2 "
+            + _pair(column["distinct"].get("2"), (column.get("real_distinct") or {}).get("2")),
+            "near-dup "
+            + _pair(
+                column.get("near_duplicate_rate"), column.get("real_near_duplicate_rate"), "{:.1%}"
+            ),
+        ]
+        if column.get("frechet_distance") is not None:
+            parts.append(
+                "Frechet " + _pair(column["frechet_distance"], column.get("frechet_baseline"))
+            )
+        memo = column.get("memorization")
+        if memo:
+            parts.append(
+                f"copies {memo['exact_copy_share']:.1%}, longest shared "
+                f"{memo['longest_shared_ngram']} words" + (" MEMORIZED" if memo["flagged"] else "")
+            )
+        lines.append(f"{name}: " + " · ".join(parts))
+    return lines
+
+
+def _pair(value: float | None, real: float | None, form: str = "{:.3f}") -> str:
+    shown = "n/a" if value is None else form.format(value)
+    return shown if real is None else f"{shown} ({form.format(real)})"
