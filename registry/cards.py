@@ -282,17 +282,14 @@ def _text_scores(text: dict[str, Any]) -> list[str]:
         def lengths(side: dict[str, Any] | None) -> str:
             return "" if not side else f"{side['mean']:.1f} / {side['median']:g} / {side['p90']:g}"
 
-        distinct = "{1} / {2} / {3}"
+        def distinct(values: dict[str, float | None] | None) -> str:
+            return " / ".join(_fmt(v) for v in values.values()) if values else ""
+
         rows = [
             f"| words per text (mean / median / p90) | {lengths(words['synthetic'])} | "
             f"{lengths(words.get('real'))} |",
-            f"| distinct-1 / 2 / 3 | {distinct.format(*column['distinct'].values())} | "
-            + (
-                distinct.format(*column["real_distinct"].values())
-                if column.get("real_distinct")
-                else ""
-            )
-            + " |",
+            f"| distinct-1 / 2 / 3 | {distinct(column['distinct'])} | "
+            f"{distinct(column.get('real_distinct'))} |",
             f"| near-duplicate rate | {pair('near_duplicate_rate', _percent)} |",
             f"| embedding diversity (mean cosine distance) | {pair('embedding_diversity')} |",
         ]

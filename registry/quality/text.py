@@ -193,7 +193,12 @@ def score_text(
         )
         for column, source in columns.items()
     }
-    return TextScores(encoder=None if skipped else encoder_name(), skipped=skipped, columns=scores)
+    return TextScores(
+        encoder=None if skipped else encoder_name(),
+        skipped=skipped,
+        sample={"text_rows": TEXT_ROWS, "embed_rows": EMBED_ROWS},
+        columns=scores,
+    )
 
 
 def _score_column(
