@@ -166,8 +166,14 @@ def test_modality_scores_a_seeded_version_with_a_text_section_card_and_failed_ga
     assert saved["text"]["columns"]["text"]["memorization"]["exact_copy_share"] == 1.0
     missed = [gate.describe() for gate in report.missed_gates]
     assert "max_text_copy_share: 1 > 0.05 (recipe)" in missed
+    table = TextModality().arrow_table(synthetic, None)  # the version's parquet schema
     card = render_card(
-        recipe, splits={}, schema=None, quality=report, seed=seed, generation_depth=0
+        recipe,
+        splits={"train": {"rows": len(synthetic), "bytes": table.nbytes}},
+        schema=table.schema,
+        quality=report,
+        seed=seed,
+        generation_depth=0,
     )
     assert "### Text" in card and "| exact copies of seed texts | 210 (100.0%)" in card
     assert "**Memorization:** `text` copies seed texts" in card
