@@ -24,14 +24,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from score_e2e import measured
+from score_e2e import measured, summary
 
 COLUMNS = ["text", "source", "retweet_count", "favorite_count"]
 TARGET = "source"
@@ -92,16 +91,14 @@ def main() -> None:
             results = {}
             for mode in ("table", "text"):
                 command = [sys.executable, __file__, "--child", mode, *files]
-                runs = [measured(command) for _ in range(args.runs)]
-                results[mode] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                results[mode] = summary([measured(command) for _ in range(args.runs)])
+            baseline = results["table"]
             for mode, label in (("table", "table scores only (baseline)"), ("text", "+ text")):
-                result = results[mode]
-                ratio = result["wall"] / results["table"]["wall"]
+                wall, cpu, rss = (results[mode][key] for key in ("wall", "cpu", "rss"))
                 print(
-                    f"{f'{rows:,} rows, {label}':<42} wall {result['wall']:7.2f} s  "
-                    f"cpu {result['cpu']:7.2f} s  peak RSS {result['rss']:6.0f} MiB  "
-                    f"({ratio:.2f}x baseline wall, "
-                    f"{result['rss'] / results['table']['rss']:.2f}x RSS)"
+                    f"{f'{rows:,} rows, {label}':<42} wall {wall:7.2f} s  cpu {cpu:7.2f} s  "
+                    f"peak RSS {rss:6.0f} MiB  ({wall / baseline['wall']:.2f}x baseline wall, "
+                    f"{rss / baseline['rss']:.2f}x RSS)"
                 )
     finally:
         shutil.rmtree(work, ignore_errors=True)

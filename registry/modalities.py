@@ -125,24 +125,33 @@ class TableModality(Modality):
         recipe: Recipe,
         plots_dir: Path | None,
     ) -> QualityReport:
+        report = self._table_scores(sample, seed, recipe=recipe, plots_dir=plots_dir)
+        return with_text(report, sample, seed, recipe=recipe)
+
+    def _table_scores(
+        self,
+        sample: pd.DataFrame,
+        seed: SeedData | None,
+        *,
+        recipe: Recipe,
+        plots_dir: Path | None,
+    ) -> QualityReport:
         from registry.quality.report import score_sampler, score_tables
 
         if seed is None:  # declared columns: scored against their declarations
-            report = score_sampler(
+            return score_sampler(
                 recipe.generator, sample, gates=recipe.quality, plots_dir=plots_dir
             )
-        else:
-            report = score_tables(
-                seed.train,
-                sample,
-                holdout=seed.holdout,
-                target=recipe.target,
-                gates=recipe.quality,
-                generation_depth=seed.generation_depth,
-                random_seed=recipe.random_seed,
-                plots_dir=plots_dir,
-            )
-        return with_text(report, sample, seed, recipe=recipe)
+        return score_tables(
+            seed.train,
+            sample,
+            holdout=seed.holdout,
+            target=recipe.target,
+            gates=recipe.quality,
+            generation_depth=seed.generation_depth,
+            random_seed=recipe.random_seed,
+            plots_dir=plots_dir,
+        )
 
 
 class ImageModality(Modality):

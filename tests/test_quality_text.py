@@ -15,7 +15,7 @@ from registry.cards import render_card
 from registry.cli import app
 from registry.modalities import TextModality
 from registry.quality import text as text_scores
-from registry.quality.text import score_text, text_columns
+from registry.quality.text import score_text, text_columns, text_summary
 from registry.quality.text_diversity import distinct_n, near_duplicate_rate
 from registry.quality.text_memorization import memorization
 from registry.recipes import load_recipe
@@ -177,6 +177,8 @@ def test_modality_scores_a_seeded_version_with_a_text_section_card_and_failed_ga
     )
     assert "### Text" in card and "| exact copies of seed texts | 210 (100.0%)" in card
     assert "**Memorization:** `text` copies seed texts" in card
+    (line,) = text_summary(saved["text"])  # the TUI's quality tab shows it
+    assert line.startswith("text: words ") and "copies 100.0%" in line and "MEMORIZED" in line
 
 
 NOTES_RECIPE = """\
@@ -190,7 +192,9 @@ generator:
     - {name: items, type: poisson, lam: 3}
     - name: note
       type: expression
-      sql: "concat('Dear ', customer, ', your order of ', items, ' items from our ', shop, ' shop has shipped today.')"
+      sql: >-
+        concat('Dear ', customer, ', your order of ', items, ' items from our ', shop,
+        ' shop has shipped today.')
 rows: 150
 random_seed: 2
 quality: {min_distinct_2: 0.5, min_overall: 0}
