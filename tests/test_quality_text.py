@@ -15,10 +15,12 @@ from registry.cards import render_card
 from registry.cli import app
 from registry.modalities import TextModality
 from registry.quality import text as text_scores
+from registry.quality.gates import evaluate_gates
+from registry.quality.report import text_gate_values
 from registry.quality.text import score_text, text_columns, text_summary
 from registry.quality.text_diversity import distinct_n, near_duplicate_rate
 from registry.quality.text_memorization import memorization
-from registry.recipes import load_recipe
+from registry.recipes import QualityGates, load_recipe
 from registry.seeds import load_seed
 from tests.conftest import write
 
@@ -119,9 +121,9 @@ def test_memorization_finds_the_longest_shared_run_of_words(tweets: pd.DataFrame
     assert found.exact_copies == 0 and not found.flagged
 
 
-def test_without_the_text_extra_embedding_scores_are_skipped_with_the_reason(
-    tweets: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def without_text_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sentence-transformers reads as not installed, as where the `text` extra is missing."""
     real_version = metadata.version
 
     def version(package: str) -> str:
@@ -130,6 +132,11 @@ def test_without_the_text_extra_embedding_scores_are_skipped_with_the_reason(
         return real_version(package)
 
     monkeypatch.setattr(metadata, "version", version)
+
+
+def test_without_the_text_extra_embedding_scores_are_skipped_with_the_reason(
+    tweets: pd.DataFrame, without_text_extra: None
+) -> None:
     train, holdout = split(tweets)
     scores = score_text(train.iloc[:50], train=train, holdout=holdout)
     assert scores.encoder is None
@@ -137,6 +144,24 @@ def test_without_the_text_extra_embedding_scores_are_skipped_with_the_reason(
     assert "phantom-registry[text]" in scores.skipped
     assert scores.columns["text"].frechet_distance is None
     assert scores.columns["text"].memorization.exact_copy_share == 1.0
+
+
+def test_text_gates_read_the_worst_text_column(
+    tweets: pd.DataFrame, without_text_extra: None
+) -> None:
+    train, holdout = split(tweets)
+    synthetic = train.assign(reply=train.text.str.split().str[:3].str.join(" ") + " ok ok ok")
+    scores = score_text(
+        synthetic, train=train, holdout=holdout, declared=["text", "reply"]
+    ).model_dump(mode="json")
+    values = text_gate_values(scores)
+    assert values["max_text_copy_share"] == 1.0  # text copies the seed
+    assert values["min_distinct_2"] == scores["columns"]["reply"]["distinct"]["2"] < 0.5
+    assert values["max_text_frechet"] is None  # no encoder: the gate has no value
+    gates = QualityGates(min_distinct_2=0.6, max_text_frechet=1.0)
+    lines = [g.describe() for g in evaluate_gates(values, gates) if not g.passed]
+    assert lines[0].startswith("max_text_frechet: not computed, threshold 1 (recipe)")
+    assert lines[1].startswith("min_distinct_2: 0.") and lines[1].endswith("< 0.6 (recipe)")
 
 
 TWEETS_RECIPE = """\

@@ -215,8 +215,8 @@ def _score_column(
     random_seed: int,
 ) -> TextColumnScores:
     fake = _texts(synthetic, column, TEXT_ROWS, random_seed)
-    real = _texts(train, column, TEXT_ROWS, random_seed) if train is not None else None
-    held = _texts(holdout, column, TEXT_ROWS, random_seed) if holdout is not None else None
+    real = _texts(train, column, TEXT_ROWS, random_seed) or None  # None: no real texts
+    held = _texts(holdout, column, TEXT_ROWS, random_seed) or None
     same = min(len(fake), len(real)) if real is not None else len(fake)
     scores: dict[str, Any] = {
         "source": source,
