@@ -16,7 +16,8 @@ sample of rows (:data:`TEXT_ROWS` per side, :data:`EMBED_ROWS` for embeddings):
   (train vs holdout) on the same number of texts, since the distance is biased by n;
 - **utility**: TSTR against TRTR with a TF-IDF (word 1-2 grams) + logistic regression
   classifier predicting the recipe's target from the text, ROC AUC on the real holdout (as
-  :mod:`registry.quality.utility` scores tables), when the target is a class;
+  :mod:`registry.quality.utility` scores tables; :mod:`registry.quality.text_utility`), when
+  the target is a class;
 - **memorization** (:mod:`registry.quality.text_memorization`): exact copies of seed texts
   and the longest word n-gram shared with any seed text, against the holdout's natural rates.
 
@@ -46,13 +47,12 @@ from registry.quality.text_diversity import (
     near_duplicate_rate,
 )
 from registry.quality.text_memorization import TextMemorization, memorization, words
+from registry.quality.text_utility import TextUtility, text_utility
 
 TEXT_MIN_WORDS = 6.0
 TEXT_MIN_DISTINCT = 0.5
 TEXT_ROWS = 10_000  # texts per side for lengths, distinct-n, near-duplicates, memorization
 EMBED_ROWS = 1_000  # texts per side embedded for diversity and the Frechet distance
-TSTR_ROWS = 10_000  # texts each utility classifier trains on
-MAX_CLASSES = 50  # a target with more values is not a class to predict from text
 #: Each text gate: the column field it reads, and whether the highest value is the worst.
 TEXT_GATES = {
     "max_text_frechet": ("frechet_distance", True),
@@ -80,19 +80,6 @@ class LengthScores(BaseModel):
     synthetic: LengthSummary
     real: LengthSummary | None = None
     ks: float | None = None
-
-
-class TextUtility(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    metric: str = "roc_auc"
-    model: str = "tf-idf (word 1-2 grams) + logistic regression"
-    tstr: float | None
-    trtr: float | None
-    tstr_ratio: float | None
-    tstr_accuracy: float
-    trtr_accuracy: float
-    holdout_rows: int
 
 
 class TextColumnScores(BaseModel):
@@ -265,85 +252,6 @@ def _embedding_scores(
     return scores
 
 
-def text_utility(
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
-    synthetic: pd.DataFrame,
-    *,
-    column: str,
-    target: str,
-    random_seed: int = 0,
-) -> TextUtility | None:
-    """TSTR vs TRTR of a TF-IDF + logistic regression classifier predicting ``target`` from
-    ``column``; None when the target is not a class (or is the text itself) or a side is
-    empty."""
-    from registry.quality.utility import _labels
-
-    if target == column or target not in synthetic.columns or target not in train.columns:
-        return None
-    frames = {
-        side: _with_target(frame, column, target, TSTR_ROWS, random_seed)
-        for side, frame in (("synthetic", synthetic), ("train", train), ("holdout", holdout))
-    }
-    if any(len(f) == 0 for f in frames.values()) or train[target].nunique() > MAX_CLASSES:
-        return None
-    labels, n_labels = _labels({side: f[target] for side, f in frames.items()})
-    truth = labels["holdout"]
-    figures = {
-        side: _fit_text_classifier(
-            frames[side][column].tolist(),
-            labels[side],
-            frames["holdout"][column].tolist(),
-            truth,
-            n_labels,
-            random_seed,
-        )
-        for side in ("synthetic", "train")
-    }
-    (tstr, tstr_accuracy), (trtr, trtr_accuracy) = figures["synthetic"], figures["train"]
-    return TextUtility(
-        tstr=_round(tstr),
-        trtr=_round(trtr),
-        tstr_ratio=_round(tstr / trtr) if tstr is not None and trtr else None,
-        tstr_accuracy=round(tstr_accuracy, 4),
-        trtr_accuracy=round(trtr_accuracy, 4),
-        holdout_rows=len(frames["holdout"]),
-    )
-
-
-def _fit_text_classifier(
-    texts: list[str],
-    y: np.ndarray,
-    test_texts: list[str],
-    y_test: np.ndarray,
-    n_labels: int,
-    random_seed: int,
-) -> tuple[float | None, float]:
-    """ROC AUC and accuracy on the test texts; a single-class training set predicts it."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    from registry.quality.detection import limited_threads
-    from registry.quality.utility import _roc_auc
-
-    seen = np.unique(y)
-    if len(seen) < 2:
-        return None, float(np.mean(y_test == seen[0]))
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000)
-    with limited_threads():
-        try:
-            features = vectorizer.fit_transform(texts)
-        except ValueError:  # no term occurs twice: nothing to learn from
-            return None, float(np.mean(y_test == np.bincount(y).argmax()))
-        model = LogisticRegression(max_iter=1000, random_state=random_seed)
-        model.fit(features, y)
-        proba = model.predict_proba(vectorizer.transform(test_texts))
-    full = np.zeros((len(test_texts), n_labels))
-    full[:, model.classes_] = proba
-    accuracy = float(np.mean(model.classes_[np.argmax(proba, axis=1)] == y_test))
-    return _roc_auc(y_test, full), accuracy
-
-
 def _lengths(synthetic: list[int], real: list[int] | None) -> LengthScores:
     from scipy.stats import ks_2samp
 
@@ -380,15 +288,6 @@ def _all_texts(frame: pd.DataFrame | None, column: str) -> list[str]:
     return [str(v) for v in frame[column].dropna()]
 
 
-def _with_target(
-    frame: pd.DataFrame, column: str, target: str, rows: int, random_seed: int
-) -> pd.DataFrame:
-    picked = frame[[column, target]].dropna()
-    if len(picked) > rows:
-        picked = picked.sample(rows, random_state=random_seed)
-    return picked.astype({column: str})
-
-
 def _dotted(model: BaseModel, field: str) -> float | None:
     value: Any = model
     for part in field.split("."):
@@ -396,10 +295,6 @@ def _dotted(model: BaseModel, field: str) -> float | None:
             return None
         value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
     return None if value is None else float(value)
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 4)
 
 
 def text_summary(text: dict[str, Any]) -> list[str]:
