@@ -257,3 +257,16 @@ def test_materialize_writes_the_text_section_to_quality_and_card(
     assert "### Text" in card and "| `note` (detected, 150 texts)" in card
     gates = {g["gate"]: g for g in result.quality["gates"]}
     assert gates["min_distinct_2"]["passed"]
+
+
+def test_text_scores_load_no_encoder_until_they_embed() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, registry.quality.text, registry.modalities, registry.scoring; "
+        "print(sorted({'torch', 'sentence_transformers', 'transformers', 'sklearn', "
+        "'datasketch'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
