@@ -22,7 +22,8 @@ sample of rows (:data:`TEXT_ROWS` per side, :data:`EMBED_ROWS` for embeddings):
   and the longest word n-gram shared with any seed text, against the holdout's natural rates.
 
 The seed's scores need a seed; without one a column gets length, diversity and nothing else.
-Embeddings need the ``text`` extra: without it those scores are None and ``skipped`` says why.
+Embeddings and MinHash need the ``text`` extra: without it those scores are None and
+``skipped`` says why.
 Cost, measured by ``benchmarks/text_scores.py`` (10k tweets a side, one core): embeddings
 dominate (MiniLM embedded ~55 tweets per CPU second here, so the ``3 x EMBED_ROWS`` texts of a
 seeded column cost ~55 s of CPU whatever the build's size; about 800 MiB peak with torch and
@@ -46,6 +47,7 @@ from registry.quality.text_diversity import (
     SHINGLE_WORDS,
     distinct_n,
     embedding_diversity,
+    minhash_unavailable,
     near_duplicate_rate,
 )
 from registry.quality.text_memorization import TextMemorization, memorization, words
@@ -112,7 +114,7 @@ class TextScores(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     encoder: str | None
-    skipped: str | None = None  # why the embedding scores are missing, when they are
+    skipped: str | None = None  # why embedding (or near-duplicate) scores are missing
     near_duplicates: str = (
         f"MinHash ({PERMUTATIONS} permutations) of word {SHINGLE_WORDS}-gram shingles, "
         f"Jaccard >= {NEAR_DUPLICATE_JACCARD}"
@@ -170,7 +172,7 @@ def score_text(
     columns = {c: how for c, how in columns.items() if c in synthetic.columns}
     if not columns:
         return None
-    skipped = encoder_unavailable()
+    no_encoder, no_minhash = encoder_unavailable(), minhash_unavailable()
     scores = {
         column: _score_column(
             column,
@@ -179,14 +181,15 @@ def score_text(
             train,
             holdout,
             target=target,
-            embeddings=skipped is None,
+            embeddings=no_encoder is None,
+            minhash=no_minhash is None,
             random_seed=random_seed,
         )
         for column, source in columns.items()
     }
     return TextScores(
-        encoder=None if skipped else encoder_name(),
-        skipped=skipped,
+        encoder=None if no_encoder else encoder_name(),
+        skipped="; ".join(reason for reason in (no_encoder, no_minhash) if reason) or None,
         sample={"text_rows": TEXT_ROWS, "embed_rows": EMBED_ROWS},
         columns=scores,
     )
@@ -201,6 +204,7 @@ def _score_column(
     *,
     target: str | None,
     embeddings: bool,
+    minhash: bool,
     random_seed: int,
 ) -> TextColumnScores:
     fake = _texts(synthetic, column, TEXT_ROWS, random_seed)
@@ -215,11 +219,11 @@ def _score_column(
             [len(words(t)) for t in fake], [len(words(t)) for t in real] if real else None
         ),
         "distinct": {str(n): distinct_n(fake[:same], n) for n in DISTINCT_N},
-        "near_duplicate_rate": near_duplicate_rate(fake[:same]),
+        "near_duplicate_rate": near_duplicate_rate(fake[:same]) if minhash else None,
     }
     if real is not None:
         scores["real_distinct"] = {str(n): distinct_n(real[:same], n) for n in DISTINCT_N}
-        scores["real_near_duplicate_rate"] = near_duplicate_rate(real[:same])
+        scores["real_near_duplicate_rate"] = near_duplicate_rate(real[:same]) if minhash else None
         scores["memorization"] = memorization(fake, _all_texts(train, column), held)
         if target is not None and train is not None and holdout is not None:
             scores["utility"] = text_utility(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from importlib import metadata
 
 import numpy as np
 
@@ -39,6 +40,15 @@ def distinct_n(texts: Sequence[str], n: int) -> float | None:
         total += len(grams)
         seen.update(grams)
     return round(len(seen) / total, 4) if total else None
+
+
+def minhash_unavailable() -> str | None:
+    """Why near-duplicates cannot be measured here (``datasketch`` is missing), or None."""
+    try:
+        metadata.version("datasketch")
+    except metadata.PackageNotFoundError:
+        return "datasketch is not installed; install phantom-registry[text] for near-duplicates"
+    return None
 
 
 def near_duplicate_rate(texts: Sequence[str]) -> float | None:
