@@ -270,3 +270,17 @@ def test_text_scores_load_no_encoder_until_they_embed() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow  # the table scores and a few hundred embeddings
+def test_phantom_score_prints_a_line_per_text_column(
+    tmp_path: Path, tweets: pd.DataFrame, small_sample: None
+) -> None:
+    tweets.iloc[:150].to_csv(tmp_path / "real.csv", index=False)
+    tweets.iloc[150:].to_csv(tmp_path / "synthetic.csv", index=False)
+    real, synthetic = str(tmp_path / "real.csv"), str(tmp_path / "synthetic.csv")
+    command = ["score", "--real", real, "--synthetic", synthetic, "--target", "source"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code in (0, 1), result.output  # 1: a (table) gate was missed
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("text ")]
+    assert "text: words " in line and "Frechet " in line and "copies 0.0%" in line

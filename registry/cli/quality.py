@@ -41,6 +41,11 @@ def score(
             ["area", "score", "verdict", "summary"],
             [[n, f"{a.score:.1f}", a.verdict, a.summary] for n, a in report.areas.items()],
         )
+        if report.text:
+            from registry.quality.text import text_summary
+
+            for line in text_summary(report.text):
+                typer.echo(f"text   {line}")
         for gate in report.gates:
             typer.echo(("ok     " if gate.passed else "MISSED ") + gate.describe())
     for gate in report.missed_gates:
