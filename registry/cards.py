@@ -255,6 +255,8 @@ def _quality_section(report: Any, assets: str) -> str:
         lines += ["", *_image_scores(report)]
     if report.generation:
         lines += ["", *_generation_checks(report.generation)]
+    if report.text:
+        lines += ["", *_text_scores(report.text)]
     if report.worst_columns:
         lines += ["", "Worst columns:", "", "| column | score | metric |", "|---|---:|---|"]
         lines += [f"| {c.column} | {c.score:.3f} | {c.metric} |" for c in report.worst_columns]
@@ -318,6 +320,63 @@ def _generation_checks(generation: dict[str, Any]) -> list[str]:
     for name, judge in generation["judges"].items():
         shown = ", ".join(f"{score}: {count}" for score, count in judge["scores"].items())
         lines.append(f"\nJudge {name}: mean {judge['mean']}, scores {shown}.")
+
+
+def _text_scores(text: dict[str, Any]) -> list[str]:
+    """Per text column, its scores beside the real texts' (see registry.quality.text)."""
+    lines = ["### Text\n"]
+    for name, column in text["columns"].items():
+        words, memo, utility = column["words"], column.get("memorization"), column.get("utility")
+
+        def pair(key: str, fmt: Any = _fmt, c: dict[str, Any] = column) -> str:
+            real = c.get(f"real_{key}")
+            return f"{fmt(c.get(key))} | {fmt(real) if real is not None else ''}"
+
+        def lengths(side: dict[str, Any] | None) -> str:
+            return "" if not side else f"{side['mean']:.1f} / {side['median']:g} / {side['p90']:g}"
+
+        def distinct(values: dict[str, float | None] | None) -> str:
+            return " / ".join(_fmt(v) for v in values.values()) if values else ""
+
+        rows = [
+            f"| words per text (mean / median / p90) | {lengths(words['synthetic'])} | "
+            f"{lengths(words.get('real'))} |",
+            f"| distinct-1 / 2 / 3 | {distinct(column['distinct'])} | "
+            f"{distinct(column.get('real_distinct'))} |",
+            f"| near-duplicate rate | {pair('near_duplicate_rate', _percent)} |",
+            f"| embedding diversity (mean cosine distance) | {pair('embedding_diversity')} |",
+        ]
+        if column.get("frechet_distance") is not None:
+            rows.append(
+                f"| Frechet distance to the real train texts | {column['frechet_distance']:.3f} | "
+                f"{_fmt(column.get('frechet_baseline'))} (holdout) |"
+            )
+        if utility:
+            rows.append(
+                f"| ROC AUC on the real holdout, trained on synthetic (TSTR) vs real (TRTR) | "
+                f"{_fmt(utility['tstr'])} | {_fmt(utility['trtr'])} |"
+            )
+        if memo:
+            rows += [
+                f"| exact copies of seed texts | {memo['exact_copies']} "
+                f"({_percent(memo['exact_copy_share'])}) | "
+                f"{_percent(memo['natural_copy_share'])} (holdout) |",
+                f"| longest word n-gram shared with a seed text | {memo['longest_shared_ngram']} | "
+                f"{memo['natural_longest_shared_ngram'] or ''} (holdout) |",
+            ]
+        lines += [
+            f"| `{name}` ({column['source']}, {column['rows']:,} texts) | synthetic | real |",
+            "|---|---:|---:|",
+            *rows,
+        ]
+        if memo and memo["flagged"]:
+            lines.append(
+                f"\n**Memorization:** `{name}` copies seed texts beyond the natural rate "
+                f"(rows {', '.join(map(str, memo['flagged_rows']))})."
+            )
+        lines.append("")
+    encoder = text["encoder"] or f"none ({text['skipped']})"
+    lines.append(f"Encoder: {encoder}. Near-duplicates: {text['near_duplicates']}.")
     return lines
 
 

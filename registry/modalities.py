@@ -125,6 +125,17 @@ class TableModality(Modality):
         recipe: Recipe,
         plots_dir: Path | None,
     ) -> QualityReport:
+        report = self._table_scores(sample, seed, recipe=recipe, plots_dir=plots_dir)
+        return with_text(report, sample, seed, recipe=recipe)
+
+    def _table_scores(
+        self,
+        sample: pd.DataFrame,
+        seed: SeedData | None,
+        *,
+        recipe: Recipe,
+        plots_dir: Path | None,
+    ) -> QualityReport:
         from registry.quality.report import score_sampler, score_tables
 
         if seed is None:  # declared columns: scored against their declarations
@@ -204,9 +215,9 @@ class ImageModality(Modality):
 
 
 class TextModality(TableModality):
-    """Rows whose main columns are text: written as a table; scored by what the generator's
-    checks counted (:func:`registry.quality.report.with_generation`) until text-specific
-    scores exist."""
+    """Rows whose main columns are text: written and scored as a table, plus the text scores
+    of its text columns (the ``text`` section; see :mod:`registry.quality.text`) and what the
+    generator's checks counted (:func:`registry.quality.report.with_generation`)."""
 
     name = "text"
 
@@ -218,10 +229,11 @@ class TextModality(TableModality):
         recipe: Recipe,
         plots_dir: Path | None,
     ) -> QualityReport:
-        from registry.quality.report import score_text
+        from registry.quality.report import draft_text_report
 
         depth = seed.generation_depth if seed is not None else 0
-        return score_text(sample, gates=recipe.quality, generation_depth=depth)
+        report = draft_text_report(sample, gates=recipe.quality, generation_depth=depth)
+        return with_text(report, sample, seed, recipe=recipe)
 
 
 MODALITIES: dict[str, Modality] = {
@@ -265,6 +277,25 @@ def audited_columns(recipe: Recipe) -> list[tuple[str, str]]:
     if recipe.bias_audit is not None:
         named += [(f"bias_audit.columns[{i}]", c) for i, c in enumerate(recipe.bias_audit.columns)]
     return named
+
+
+def with_text(
+    report: QualityReport, sample: pd.DataFrame, seed: SeedData | None, *, recipe: Recipe
+) -> QualityReport:
+    """``report`` with the scores of the sample's free-text columns, if it has any (the
+    generator's declared text columns, else those detected; see :mod:`registry.quality.text`)."""
+    from registry.quality.report import with_text_scores
+    from registry.quality.text import score_text
+
+    text = score_text(
+        sample,
+        train=seed.train if seed is not None else None,
+        holdout=seed.holdout if seed is not None else None,
+        declared=recipe.generator.text_columns(),
+        target=recipe.target,
+        random_seed=recipe.random_seed,
+    )
+    return with_text_scores(report, text, gates=recipe.quality)
 
 
 def _parquet_friendly(frame: pd.DataFrame) -> pd.DataFrame:

@@ -279,6 +279,11 @@ class GeneratorConfig(_Model):
         """``(field path, label)`` for each image label this section names."""
         return []
 
+    def text_columns(self) -> list[str]:
+        """The free-text columns this section makes, scored as text (:mod:`registry.quality.
+        text`); empty: the text columns are detected from the data."""
+        return []
+
     def check_labels(self, labels: list[str]) -> None:
         """Every label this section names must be one of the seed's ``labels``."""
         for where, name in self.named_labels():
@@ -1020,6 +1025,13 @@ class LlmGenerator(GeneratorConfig):
             names.extend(getattr(column, "output_names", lambda c=column: [c.name])())
         return names
 
+    def text_columns(self) -> list[str]:
+        """The prose a model writes: every ``llm`` column without an ``output_schema`` (those
+        hold JSON, whose fields become columns of their own)."""
+        return [
+            c.name for c in self.columns if isinstance(c, LlmColumn) and c.output_schema is None
+        ]
+
     def named_columns(self) -> list[tuple[str, str]]:
         return [
             (f"generator.columns[{i}].column", c.source)
@@ -1218,6 +1230,21 @@ class BiasAudit(_Model):
     """Groups to audit (e.g. [sex, race]): shares, target rate and TSTR per group."""
 
     columns: list[str] = Field(min_length=1, description="Sensitive group columns, e.g. [sex].")
+    max_text_frechet: float | None = Field(
+        None, ge=0.0, description="Text: Frechet distance of sentence embeddings, worst column"
+    )
+    max_near_duplicate_rate: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: share of texts near-duplicating another one"
+    )
+    max_text_copy_share: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: share of texts that exactly copy a seed text"
+    )
+    max_shared_ngram: int | None = Field(
+        None, ge=0, description="Text: most consecutive words any text shares with a seed text"
+    )
+    min_distinct_2: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: distinct word bigrams over all bigrams"
+    )
 
 
 class CardMeta(_Model):

@@ -13,7 +13,8 @@ import pandas as pd
 
 from registry.errors import InputError
 from registry.modalities import audited_columns
-from registry.quality.report import QualityReport, score_tables
+from registry.quality.report import QualityReport, _split, score_tables, with_text_scores
+from registry.quality.text import score_text
 from registry.recipes import QualityGates, load_recipe
 
 Table = pd.DataFrame | str | os.PathLike[str]
@@ -55,10 +56,12 @@ def score(
     :class:`QualityReport`; a missed gate is recorded in it, not raised.
     """
     gates: QualityGates | None = None
+    declared: list[str] = []
     loaded = load_recipe(recipe) if recipe is not None else None
     if loaded is not None:
         gates = loaded.quality
         target = target or loaded.target
+        declared = loaded.generator.text_columns()
     real_frame = _frame(real, "real")
     synthetic_frame = _frame(synthetic, "synthetic")
     holdout_frame = _frame(holdout, "holdout") if holdout is not None else None
@@ -76,7 +79,7 @@ def score(
             f"--target {target!r} is not a column of --real; expected one of "
             f"{', '.join(map(str, real_frame.columns))}"
         )
-    return score_tables(
+    report = score_tables(
         real_frame,
         synthetic_frame[list(real_frame.columns)],
         holdout=holdout_frame,
@@ -88,6 +91,21 @@ def score(
         bias_audit=loaded.bias_audit if loaded is not None else None,
         requested_shares=loaded.generator.requested_shares() if loaded is not None else None,
     )
+    # The text scores keep out the same holdout as score_tables when none is given.
+    text_train, text_holdout = (
+        (real_frame, holdout_frame)
+        if holdout_frame is not None
+        else _split(real_frame, random_seed)
+    )
+    text = score_text(
+        synthetic_frame,
+        train=text_train,
+        holdout=text_holdout,
+        declared=declared,
+        target=target,
+        random_seed=random_seed,
+    )
+    return with_text_scores(report, text, gates=gates)
 
 
 def _frame(table: Table, role: str) -> pd.DataFrame:

@@ -44,6 +44,11 @@ def score(
         )
         for line in trust_lines(report.model_dump(mode="json")):
             typer.echo(line)
+        if report.text:
+            from registry.quality.text import text_summary
+
+            for line in text_summary(report.text):
+                typer.echo(f"text   {line}")
         for gate in report.gates:
             typer.echo(("ok     " if gate.passed else "MISSED ") + gate.describe())
     for gate in report.missed_gates:

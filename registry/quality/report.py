@@ -76,6 +76,7 @@ class QualityReport(BaseModel):
     privacy: dict[str, Any] | None = None
     conformance: dict[str, Any] | None = None
     images: dict[str, Any] | None = None
+    text: dict[str, Any] | None = None  # free-text columns' scores (registry.quality.text)
     #: The generator's formal guarantee (epsilon, delta, mechanism); None: no formal guarantee.
     differential_privacy: dict[str, Any] | None = None
     #: Linked tables (registry.quality.linked): each table's report, and the sequence
@@ -105,6 +106,7 @@ class QualityReport(BaseModel):
             "tables",
             "linked",
             "model_selection",
+            "text",
             *_TRUST_SECTIONS,
         ):
             if isinstance(data, dict) and data.get(optional, 0) is None:
@@ -562,6 +564,7 @@ def gate_values(report: QualityReport) -> dict[str, float | None]:
             "disclosure"
         ),
         **check_gate_values(report.generation),
+        **text_gate_values(report.text),
     }
 
 
@@ -572,6 +575,31 @@ def with_model_selection(report: QualityReport, selection: dict[str, Any] | None
         return report
     kept = {name: value for name, value in selection.items() if name != "seconds"}
     return report.model_copy(update={"model_selection": kept})
+
+
+def text_gate_values(text: dict[str, Any] | None) -> dict[str, float | None]:
+    """The text gates' values: the worst text column's figure for each."""
+    if text is None:
+        return {}
+    from registry.quality.text import TEXT_GATES, TextScores
+
+    scores = TextScores.model_validate(text)
+    values: dict[str, float | None] = {}
+    for gate, (field, highest) in TEXT_GATES.items():
+        worst = scores.worst(field, highest=highest)
+        values[gate] = worst[1] if worst is not None else None
+    return values
+
+
+def with_text_scores(
+    report: QualityReport, text: Any, *, gates: QualityGates | None
+) -> QualityReport:
+    """``report`` with the ``text`` section (a :class:`TextScores`, or None: no text column)
+    and the gates re-checked (the text gates read it)."""
+    if text is None:
+        return report
+    draft = report.model_copy(update={"text": text.model_dump(mode="json")})
+    return draft.model_copy(update={"gates": evaluate_gates(gate_values(draft), gates)})
 
 
 def with_privacy_guarantee(
@@ -586,11 +614,11 @@ def with_privacy_guarantee(
 # --- generated text -------------------------------------------------------------------------
 
 
-def score_text(
+def draft_text_report(
     synthetic: pd.DataFrame, *, gates: QualityGates | None = None, generation_depth: int = 0
 ) -> QualityReport:
-    """A text version's report before its generator's checks are added (:func:`with_generation`);
-    text-specific scores take their place beside them."""
+    """A text version's report before its text scores (:mod:`registry.quality.text`) and its
+    generator's checks (:func:`with_generation`) are added."""
     draft = QualityReport(
         kind="text", rows=len(synthetic), generation_depth=generation_depth, overall=None, areas={}
     )

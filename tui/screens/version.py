@@ -247,6 +247,13 @@ class VersionScreen(PhantomScreen):
         lines += [
             f"[dim]{fmt.esc(line)}[/]" for line in generation_lines(quality.get("generation"))
         ]
+        if isinstance(quality.get("text"), dict):
+            from registry.quality.text import text_summary
+
+            lines += [
+                f"[b]text[/b]        [dim]{fmt.esc(line)}[/]"
+                for line in text_summary(quality["text"])
+            ]
         if detail.column_scores:
             lines.append("[dim]Per-column scores, worst first; ↑↓ picks the histogram.[/]")
         self.query_one("#areas", Static).update("\n".join(lines))
