@@ -320,6 +320,7 @@ def _generation_checks(generation: dict[str, Any]) -> list[str]:
     for name, judge in generation["judges"].items():
         shown = ", ".join(f"{score}: {count}" for score, count in judge["scores"].items())
         lines.append(f"\nJudge {name}: mean {judge['mean']}, scores {shown}.")
+    return lines
 
 
 def _text_scores(text: dict[str, Any]) -> list[str]:

@@ -1203,6 +1203,21 @@ class QualityGates(_Model):
         description="Generated text (kind: llm): the lowest mean score a judge column may give; "
         "a number holds for every judge, {judge: mean} for those named",
     )
+    max_text_frechet: float | None = Field(
+        None, ge=0.0, description="Text: Frechet distance of sentence embeddings, worst column"
+    )
+    max_near_duplicate_rate: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: share of texts near-duplicating another one"
+    )
+    max_text_copy_share: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: share of texts that exactly copy a seed text"
+    )
+    max_shared_ngram: int | None = Field(
+        None, ge=0, description="Text: most consecutive words any text shares with a seed text"
+    )
+    min_distinct_2: float | None = Field(
+        None, ge=0.0, le=1.0, description="Text: distinct word bigrams over all bigrams"
+    )
 
 
 class PrivacyAudit(_Model):
@@ -1230,21 +1245,6 @@ class BiasAudit(_Model):
     """Groups to audit (e.g. [sex, race]): shares, target rate and TSTR per group."""
 
     columns: list[str] = Field(min_length=1, description="Sensitive group columns, e.g. [sex].")
-    max_text_frechet: float | None = Field(
-        None, ge=0.0, description="Text: Frechet distance of sentence embeddings, worst column"
-    )
-    max_near_duplicate_rate: float | None = Field(
-        None, ge=0.0, le=1.0, description="Text: share of texts near-duplicating another one"
-    )
-    max_text_copy_share: float | None = Field(
-        None, ge=0.0, le=1.0, description="Text: share of texts that exactly copy a seed text"
-    )
-    max_shared_ngram: int | None = Field(
-        None, ge=0, description="Text: most consecutive words any text shares with a seed text"
-    )
-    min_distinct_2: float | None = Field(
-        None, ge=0.0, le=1.0, description="Text: distinct word bigrams over all bigrams"
-    )
 
 
 class CardMeta(_Model):
