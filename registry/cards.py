@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from registry.images import card_features, class_names_of_schema
+from registry.provenance import card_line
 from registry.recipes import Recipe
 
 _ARROW_TO_HF = {"double": "float64", "float": "float32", "halffloat": "float16"}
@@ -98,8 +99,8 @@ def render_card(
         f"---\n{meta}---\n",
         f"# {title} {recipe.version}\n",
         f"{recipe.description}\n" if recipe.description else "",
-        "Synthetic data made by Phantom from the recipe below. "
-        "Every row was generated; none is a record of a real person or event.\n",
+        "Synthetic data made by Phantom from the recipe below.\n",
+        card_line(recipe, seed),
         _usage(recipe),
         _provenance(recipe, seed, generation_depth, library_versions or {}),
         _splits_table(splits),
