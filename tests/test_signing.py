@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,13 +12,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from registry import Registry
+from registry import Registry, store
 from registry.cli import app
 from registry.errors import IntegrityError, SigningError
 from registry.provenance import read_parquet_statement
-from registry.signing import check_signature
-from tests.conftest import build_and_commit, commit_all
-from tests.conftest_hub import hub_fixture  # noqa: F401
+from registry.recipes import load_recipe
+from registry.signing import check_signature, sign_manifest
+from tests.conftest import BIN, SAMPLER_RECIPE, build_and_commit, commit_all
+from tests.conftest_hub import (  # noqa: F401
+    built_two_versions_fixture,
+    hub_fixture,
+    two_versions_fixture,
+)
 from tests.hub_server import HubServer
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs OpenSSH")
@@ -43,21 +49,35 @@ def error_lines(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
+@pytest.fixture(scope="session")
+def built_signed_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """txns@1.0.0 built by `dvc repro` with a signing key set (`phantom config signing.key`)
+    and trusted (`phantom trust`), then released; once per session (copy it per test)."""
+    base = tmp_path_factory.mktemp("signed")
+    root = base / "registry"
+    key = make_key(base / "keys")
+    with pytest.MonkeyPatch.context() as patch:  # what the autouse per-test fixture sets
+        patch.setenv("XDG_DATA_HOME", str(base / "data"))
+        patch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+        patch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        Registry.init(root, remote=base / "remote")
+        assert phantom(root, "config", "signing.key", str(key), monkeypatch=patch).exit_code == 0
+        trusted = phantom(root, "trust", f"{key}.pub", "--as", "ana@example.com", monkeypatch=patch)
+        assert trusted.exit_code == 0, trusted.output
+        recipe = root / "recipes" / "txns.yaml"
+        recipe.write_text(SAMPLER_RECIPE.format(name="txns", version="1.0.0", rows=60, mean=3.5))
+        store.register_stage(root, load_recipe(recipe))
+        build_and_commit(root, "txns 1.0.0, signed")
+        Registry(root).release("txns")
+    return root
+
+
 @pytest.fixture
-def signed_release(
-    registry_root: Path, make_sampler_recipe, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """txns@1.0.0 built by `dvc repro` with a signing key set and trusted, then released."""
-    key = make_key(tmp_path / "keys")
-    assert phantom(registry_root, "config", "signing.key", str(key), monkeypatch=monkeypatch)
-    trusted = phantom(
-        registry_root, "trust", f"{key}.pub", "--as", "ana@example.com", monkeypatch=monkeypatch
-    )
-    assert trusted.exit_code == 0, trusted.output
-    make_sampler_recipe("txns", rows=60)
-    build_and_commit(registry_root, "txns 1.0.0, signed")
-    Registry(registry_root).release("txns")
-    return registry_root
+def signed_release(built_signed_release: Path, tmp_path: Path) -> Path:
+    """A private copy of a registry where txns@1.0.0 was released signed by ana@example.com."""
+    root = tmp_path / "registry"
+    shutil.copytree(built_signed_release, root, symlinks=True)
+    return root
 
 
 def test_a_signed_release_verifies_and_a_flipped_byte_is_named(
@@ -126,22 +146,24 @@ def test_a_missing_signing_key_fails_the_build_with_one_line(
 
     not_a_key = tmp_path / "notes.txt"
     not_a_key.write_text("hello\n")
-    monkeypatch.setenv("PHANTOM_SIGNING_KEY", str(not_a_key))  # the variable wins
-    with pytest.raises(SigningError, match=f"cannot sign with {not_a_key}"):
-        Registry(registry_root).materialize(recipe)
-    assert not (registry_root / "data/txns").exists()
+    folder = tmp_path / "version"
+    folder.mkdir()
+    (folder / "manifest.json").write_text("{}\n")
+    with pytest.raises(SigningError, match=f"cannot sign with {not_a_key}: "):
+        sign_manifest(folder, not_a_key)
+    assert not (folder / "manifest.json.sig").exists()
 
 
 def test_required_signatures_refuse_unsigned_builds_and_versions(
-    registry_with_two_versions: Path, monkeypatch: pytest.MonkeyPatch
+    two_versions: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = registry_with_two_versions
+    root = two_versions
     set_required = phantom(root, "config", "signing.required", "true", monkeypatch=monkeypatch)
     assert set_required.stdout.strip() == "signing.required = true (phantom.yaml)"
     assert phantom(root, "config", "signing.required", monkeypatch=monkeypatch).stdout == "true\n"
-    with pytest.raises(IntegrityError, match="manifest.json.sig is missing: the version is not"):
+    with pytest.raises(IntegrityError, match=r"manifest\.json\.sig is missing: the version is not"):
         Registry(root).verify_version("txns@1.0.0")
-    with pytest.raises(SigningError, match="phantom.yaml requires signed versions"):
+    with pytest.raises(SigningError, match=r"phantom\.yaml requires signed versions"):
         Registry(root).materialize(root / "recipes/txns.yaml")
     bad = phantom(root, "config", "signing.required", "maybe", monkeypatch=monkeypatch)
     assert bad.exit_code == 2 and "signing.required: 'maybe' is not valid" in bad.stderr
