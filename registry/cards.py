@@ -99,7 +99,6 @@ def render_card(
         f"---\n{meta}---\n",
         f"# {title} {recipe.version}\n",
         f"{recipe.description}\n" if recipe.description else "",
-        "Synthetic data made by Phantom from the recipe below.\n",
         card_line(recipe, seed),
         _usage(recipe),
         _provenance(recipe, seed, generation_depth, library_versions or {}),

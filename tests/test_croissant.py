@@ -11,6 +11,7 @@ import pytest
 
 from registry import Registry
 from registry.croissant import data_type, limitations
+from registry.provenance import read_parquet_statement
 
 mlc = pytest.importorskip("mlcroissant")
 
@@ -71,6 +72,14 @@ def test_an_image_version_reads_back_as_images_with_its_seed_as_provenance(
     assert any("depth 0" in line or "Overall" in line for line in doc["rai:dataLimitations"])
     fields = {f["name"]: f for f in doc["recordSet"][0]["field"]}
     assert fields["image"]["dataType"] == "sc:ImageObject"
+
+    card = (folder / "README.md").read_text()
+    assert "**AI-generated data**, made by Phantom with `diffusion/ddpm` from the seed " in card
+    shard = folder / "data" / "train-00000-of-00001.parquet"
+    statement = read_parquet_statement(shard)
+    assert statement is not None and statement["ai_generated"] is True
+    assert statement["seed"]["source"] == "sklearn:digits"
+    assert statement["generation_depth"] == 0
 
     records = croissant_records(folder, "train")
     assert len(records) == 60
