@@ -191,10 +191,12 @@ class Registry:
     ) -> PublishResult:
         """Publish a released version to a Hub dataset repo; see :func:`registry.hub.publish`."""
         from registry.hub import publish
+        from registry.settings import load_settings
         from registry.signing import check_signature
 
         def signature_policy(folder: Path) -> None:
-            check_signature(folder, self.root)  # refuses unsigned or tampered when required
+            if load_settings(self.root).signing.required:  # unsigned or tampered: refused
+                check_signature(folder, self.root, required=True)
 
         return publish(
             self, spec, repo_id, private=private, api=api, progress=progress, check=signature_policy
