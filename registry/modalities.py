@@ -188,11 +188,11 @@ class ImageModality(Modality):
         from registry.images import IMAGE_COLUMN, decode_image, encode_png
         from registry.watermark import can_mark, mark
 
-        pixels = [decode_image(value) for value in frame[IMAGE_COLUMN]]
-        if not any(can_mark(image) for image in pixels):
+        # A generator's images share one size: the first says whether any can carry the mark.
+        if frame.empty or not can_mark(decode_image(frame[IMAGE_COLUMN].iloc[0])):
             return frame
         frame = frame.copy()
-        frame[IMAGE_COLUMN] = [encode_png(mark(image)) for image in pixels]
+        frame[IMAGE_COLUMN] = [encode_png(mark(decode_image(v))) for v in frame[IMAGE_COLUMN]]
         return frame
 
     def score(
