@@ -26,6 +26,7 @@ from registry.errors import (
     RegistryError,
     ReleaseError,
     SeedError,
+    SigningError,
     VersionSpecError,
 )
 from registry.recipes import Recipe, load_recipe
@@ -158,6 +159,7 @@ __all__ = [
     "RegistryError",
     "ReleaseError",
     "SeedError",
+    "SigningError",
     "Version",
     "VersionSpec",
     "VersionSpecError",

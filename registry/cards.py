@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from registry.images import card_features, class_names_of_schema
+from registry.provenance import card_line
 from registry.quality.trust import trust_markdown
 from registry.recipes import Recipe
 
@@ -99,8 +100,7 @@ def render_card(
         f"---\n{meta}---\n",
         f"# {title} {recipe.version}\n",
         f"{recipe.description}\n" if recipe.description else "",
-        "Synthetic data made by Phantom from the recipe below. "
-        "Every row was generated; none is a record of a real person or event.\n",
+        card_line(recipe, seed),
         _usage(recipe),
         _provenance(recipe, seed, generation_depth, library_versions or {}),
         _splits_table(splits),

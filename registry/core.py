@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from registry.diff import VersionDiff
     from registry.hub import PublishResult, PullResult
     from registry.materialize import MaterializeResult
+    from registry.verification import Verified
     from registry.versions import Version
 
 
@@ -139,6 +140,35 @@ class Registry:
         """Check a folder against its manifest; see :func:`registry.folders.verify_folder`."""
         return verify_folder(folder, expected=expected)
 
+    def verify_version(self, spec: str) -> Verified:
+        """Check a released version's files, signature and watermark; see
+        :func:`registry.verification.verify_version_folder`."""
+        from registry.verification import verify_version_folder
+
+        version = self.resolve(spec)
+        folder = self.fetch(version)
+        return verify_version_folder(folder, self.root, expected=version.content_hash or None)
+
+    # --- settings and trust ---------------------------------------------------------------
+
+    def get_setting(self, key: str) -> str | None:
+        """A ``phantom config`` value; see :mod:`registry.settings`."""
+        from registry.settings import get_setting
+
+        return get_setting(self.root, key)
+
+    def set_setting(self, key: str, value: str) -> str:
+        """Set a ``phantom config`` value; returns where it was written."""
+        from registry.settings import set_setting
+
+        return set_setting(self.root, key, value)
+
+    def trust(self, key: Path | str, principal: str) -> Path:
+        """Trust ``key`` to sign versions as ``principal``; see :mod:`registry.signing`."""
+        from registry.signing import trust_key
+
+        return trust_key(self.root, Path(key).expanduser(), principal)
+
     def load(
         self, spec: str, *, lock: Path | str | None = None, table: str | None = None
     ) -> datasets.DatasetDict:
@@ -168,8 +198,16 @@ class Registry:
     ) -> PublishResult:
         """Publish a released version to a Hub dataset repo; see :func:`registry.hub.publish`."""
         from registry.hub import publish
+        from registry.settings import load_settings
+        from registry.signing import check_signature
 
-        return publish(self, spec, repo_id, private=private, api=api, progress=progress)
+        def signature_policy(folder: Path) -> None:
+            if load_settings(self.root).signing.required:  # unsigned or tampered: refused
+                check_signature(folder, self.root, required=True)
+
+        return publish(
+            self, spec, repo_id, private=private, api=api, progress=progress, check=signature_policy
+        )
 
     def pull(
         self, spec: str, *, force: bool = False, api: Any = None, progress: Progress | None = None

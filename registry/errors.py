@@ -14,7 +14,8 @@ is a bug and is allowed to raise with a traceback.
     ├── VersionSpecError(ValueError)    a spec string does not follow the grammar
     ├── RegistryError                   no registry here, or it is in the wrong state
     ├── ReleaseError                    a release was refused
-    ├── IntegrityError                  bytes on disk differ from the manifest
+    ├── IntegrityError                  bytes on disk differ from the manifest (or its signature)
+    ├── SigningError                    no signing key, an unusable one, or a signer not trusted
     ├── CatalogError                    a catalog query failed
     ├── PublishError                    publishing to the Hub failed or was refused
     └── QualityGateFailed               a version missed one of its quality gates
@@ -71,6 +72,11 @@ class ReleaseError(PhantomError):
 
 class IntegrityError(PhantomError):
     """A dataset file's bytes differ from the sha256 recorded in its manifest."""
+
+
+class SigningError(PhantomError):
+    """A manifest cannot be signed or its signature checked: the key is missing or unusable,
+    the signer is not in the registry's allowed signers, or ``ssh-keygen`` is absent."""
 
 
 class CatalogError(PhantomError):

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from registry.versions import Version
 
 MANIFEST = "manifest.json"
+#: The manifest's signature (``ssh-keygen -Y sign``), beside it; outside the content hash.
+SIGNATURE = "manifest.json.sig"
 _SHARD = re.compile(r"^data/(?P<split>.+)-\d{5}-of-\d{5}\.parquet$")
 
 
@@ -69,7 +71,7 @@ def verify_folder(folder: Path, *, expected: str | None = None) -> dict[str, Any
         p.relative_to(folder).as_posix()
         for p in folder.rglob("*")
         if p.is_file() and p.name != MANIFEST
-    }
+    } - {SIGNATURE}
     for extra in sorted(present - set(recorded)):
         raise IntegrityError(f"{folder / extra} is not in the manifest; remove it or rebuild")
     for relpath, digest in recorded.items():
@@ -241,6 +243,7 @@ def fingerprint(folder: Path) -> str:
 
 __all__ = [
     "MANIFEST",
+    "SIGNATURE",
     "cached_version_dir",
     "fingerprint",
     "load_folder",

@@ -42,7 +42,7 @@ import re
 import shutil
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -56,7 +56,13 @@ from registry.errors import (
     RegistryError,
     VersionSpecError,
 )
-from registry.folders import manifest_files, manifest_hash, staged_folder, verify_folder
+from registry.folders import (
+    SIGNATURE,
+    manifest_files,
+    manifest_hash,
+    staged_folder,
+    verify_folder,
+)
 from registry.versions import SemVer, Version, VersionSpec, resolve
 
 if TYPE_CHECKING:
@@ -70,7 +76,7 @@ MANIFEST = "manifest.json"
 QUALITY = "quality.json"
 # The files a Phantom dataset is made of: nothing else is ever uploaded.
 PUBLISHABLE = re.compile(
-    r"^(README\.md|manifest\.json|quality\.json|recipe\.yaml"
+    r"^(README\.md|manifest\.json(\.sig)?|quality\.json|recipe\.yaml|croissant\.json"
     r"|data/([a-z][a-z0-9_]*/)?[\w.-]+\.parquet|plots/[\w.-]+\.png"  # linked: data/<table>/
     # the saved model: a diffusion pipeline (json, safetensors) or an SDV synthesizer (pkl)
     r"|model/([\w-]+/)?[\w.-]+\.(json|safetensors|pkl))$"
@@ -311,8 +317,12 @@ def publish(
     private: bool = False,
     api: Any = None,
     progress: Progress | None = None,
+    check: Callable[[Path], None] | None = None,
 ) -> PublishResult:
     """Publish the released version ``spec`` names to the Hub dataset repo ``repo_id``.
+
+    ``check`` is called on the verified version folder before anything is sent (the
+    registry's signature policy); what it raises stops the publish.
 
     Returns a :class:`PublishResult` (``unchanged`` when that version was already published
     with the same content). Raises :class:`PublishError` when the version is not released,
@@ -329,8 +339,11 @@ def publish(
     folder = registry.fetch(version)
     verify_folder(folder, expected=version.content_hash or None)
     manifest = check_publishable(folder, version)
+    if check is not None:
+        check(folder)
     content = manifest["content_hash"]
-    files = sorted([*manifest_files(manifest), MANIFEST])
+    signed = [SIGNATURE] if (folder / SIGNATURE).is_file() else []
+    files = sorted([*manifest_files(manifest), MANIFEST, *signed])
     tag = version.version
     side_branch = f"phantom-publish-{tag}"
     hub = api if api is not None else default_api()
@@ -364,7 +377,8 @@ def publish(
                 hub.create_branch(repo_id, branch=branch, revision=branches["main"], **_dataset())
                 branches[branch] = branches["main"]
         present = hub.list_repo_files(repo_id, repo_type=REPO_TYPE, revision=branch)
-        stale = sorted(p for p in present if p.startswith(OWNED_PREFIXES) and p not in files)
+        owned = [p for p in present if p.startswith(OWNED_PREFIXES) or p == SIGNATURE]
+        stale = sorted(p for p in owned if p not in files)
         operations = _operations(folder, files, stale)
         say(f"uploading {len(files)} files to {repo_id} ({branch}), removing {len(stale)}")
         with warnings.catch_warnings(record=True) as caught:
@@ -514,7 +528,7 @@ def fetch_published(
         with staged_folder(dest) as staging:
             with _hub_errors(f"downloading {version.spec}", retry_hint="run it again"):
                 manifest = _remote_manifest(hub, version.repo_id, version.commit) or {}
-                files = [*manifest_files(manifest), MANIFEST]
+                files = [*manifest_files(manifest), MANIFEST, SIGNATURE]
                 snapshot = Path(
                     hub.snapshot_download(
                         version.repo_id,
@@ -524,7 +538,7 @@ def fetch_published(
                     )
                 )
             for relpath in files:
-                if not PUBLISHABLE.match(relpath):
+                if not PUBLISHABLE.match(relpath) or not (snapshot / relpath).is_file():
                     continue  # never materialize a path the manifest should not hold
                 target = staging / relpath
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -36,10 +36,13 @@ import pandas as pd
 from registry._files import atomic_write_text
 from registry._hashing import content_hash, sha256_bytes, sha256_file
 from registry._types import Progress
+from registry.croissant import write_croissant
 from registry.errors import ExecutorError, GeneratorError, QualityGateFailed
 from registry.folders import MANIFEST, staged_folder
 from registry.generators import MODEL_FOLDER
+from registry.provenance import parquet_metadata
 from registry.recipes import Recipe, load_recipe
+from registry.signing import build_key, sign_manifest
 from registry.validation import naming_recipe_file
 
 if TYPE_CHECKING:
@@ -157,6 +160,7 @@ def materialize(
     say = progress or (lambda _message: None)
     root = registry.root
     recipe_path = Path(recipe_path)
+    key = build_key(root)  # a required signature fails the build before any work
     build = fit(registry, recipe_path, progress=say)
     recipe, seed, generator, handler = build.recipe, build.seed, build.generator, build.handler
 
@@ -174,6 +178,7 @@ def materialize(
                 say,
                 counter=counter,
                 executor=executor,
+                metadata=parquet_metadata(recipe, seed),
             )
             generation = generator.gather(written.reports)
             generator.save(staging)  # after sampling: a generator may save what it used
@@ -199,6 +204,15 @@ def materialize(
             "library_versions": generator.library_versions(),
         }
         (staging / CARD).write_text(render_card(recipe, **card_args))
+        write_croissant(
+            staging,
+            recipe,
+            seed=seed,
+            splits=written.splits,
+            schema=written.schema,
+            hashes=written.hashes,
+            quality=json.loads(quality_text),
+        )
         manifest = build_manifest(
             staging,
             recipe=recipe,
@@ -221,6 +235,9 @@ def materialize(
         if generation is not None:
             manifest["generation"] = generation.usage
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        if key is not None:
+            say(f"signing {MANIFEST} with {key}")
+            sign_manifest(staging, key)
     cards_dir = root / "cards"
     cards_dir.mkdir(exist_ok=True)
     git_card = render_card(recipe, **card_args, assets=f"../data/{recipe.name}/")
@@ -255,6 +272,7 @@ def write_shards(
     *,
     counter: Any = None,
     executor: Executor | None = None,
+    metadata: dict[bytes, bytes] | None = None,
 ) -> _Written:
     """Sample every shard of the build into ``folder``; keep the scoring sample.
 
@@ -266,6 +284,7 @@ def write_shards(
     The sample is the first ``ceil(batch rows * SCORE_ROWS / rows)`` rows of every batch (all
     rows when the build has at most ``SCORE_ROWS``): spread over the whole build, the same on
     every run, and bounded. ``counter`` (if any) counts what must be exact over every row.
+    ``metadata`` is added to every shard's schema metadata (the AI-generated statement).
     """
     from registry.executors import LocalExecutor
     from registry.shards import plan_shards, shard_rows, split_counts
@@ -283,7 +302,7 @@ def write_shards(
         counter=counter,
     )
     first = task.table(task.batch(0))
-    task.schema = first.schema
+    task.schema = first.schema.with_metadata({**(first.schema.metadata or {}), **(metadata or {})})
     counts = split_counts(total, recipe.splits)
     shards = plan_shards(counts, shard_rows(first))
     batches = -(-total // task.batch_rows)
@@ -364,7 +383,7 @@ class ShardTask:
         if self._last is not None and self._last[0] == index:
             return self._last[1]
         rows = min(self.batch_rows, self.total - index * self.batch_rows)
-        frame = self.generator.sample_batch(index, rows)
+        frame = self.handler.watermark(self.generator.sample_batch(index, rows))
         if len(frame) != rows:
             raise GeneratorError(
                 f"{self.label} returned {len(frame)} rows for batch {index} instead of {rows}"

@@ -46,6 +46,11 @@ class Modality:
         """What is counted over every row of a build, batch by batch (``add(batch)``)."""
         return None
 
+    def watermark(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A sampled batch as it is written and scored: marked as generated where the
+        modality can carry an invisible mark (images); rows of tables carry nothing extra."""
+        return frame
+
     def with_exact_counts(
         self, report: QualityReport, counter: Any, *, recipe: Recipe
     ) -> QualityReport:
@@ -191,6 +196,18 @@ class ImageModality(Modality):
         if class_names is None:
             raise GeneratorError("an image generator must know its class names before writing")
         return hf_table(frame, class_names)
+
+    def watermark(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Every image large enough carries the invisible mark (:mod:`registry.watermark`)."""
+        from registry.images import IMAGE_COLUMN, decode_image, encode_png
+        from registry.watermark import can_mark, mark
+
+        # A generator's images share one size: the first says whether any can carry the mark.
+        if frame.empty or not can_mark(decode_image(frame[IMAGE_COLUMN].iloc[0])):
+            return frame
+        frame = frame.copy()
+        frame[IMAGE_COLUMN] = [encode_png(mark(decode_image(v))) for v in frame[IMAGE_COLUMN]]
+        return frame
 
     def score(
         self,

@@ -88,6 +88,7 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.delenv("PHANTOM_REGISTRY", raising=False)
+    monkeypatch.delenv("PHANTOM_SIGNING_KEY", raising=False)  # tests sign only when they ask
     return home
 
 

@@ -27,6 +27,7 @@ def test_materialize_writes_the_dataset_layout(registry_root: Path, make_sampler
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert files == [
         "README.md",
+        "croissant.json",
         "data/test-00000-of-00001.parquet",
         "data/train-00000-of-00001.parquet",
         "manifest.json",

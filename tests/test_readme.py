@@ -15,6 +15,7 @@ server. A comment right before a block changes what happens to it:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -210,6 +211,24 @@ def test_bundle_releases_every_recipe_state_and_leaves_data_matching_dvc_lock(bu
         ["dvc", "status", "--quiet"], cwd=bundled, capture_output=True, text=True, check=False
     )
     assert dvc_status.returncode == 0, dvc_status.stdout  # data/ is what dvc.lock records
+
+
+@pytest.mark.slow
+def test_every_bundled_version_has_a_croissant_file_mlcroissant_validates_and_reads(
+    bundled: Path,
+) -> None:
+    mlc = pytest.importorskip("mlcroissant")
+    source = Registry(bundled)
+    versions = source.versions()
+    assert len(versions) >= 5  # every recipe, and penguins-synth's earlier state
+    for version in versions:
+        folder = source.fetch(version)
+        doc = json.loads((folder / "croissant.json").read_text())
+        assert doc["rai:hasSyntheticData"] is True, version.tag
+        dataset = mlc.Dataset(jsonld=folder / "croissant.json")  # raises when it is invalid
+        splits = json.loads((folder / "manifest.json").read_text())["splits"]
+        read = {rs["@id"]: sum(1 for _ in dataset.records(rs["@id"])) for rs in doc["recordSet"]}
+        assert read == splits, version.tag
 
 
 @pytest.mark.slow

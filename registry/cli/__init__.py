@@ -76,9 +76,19 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
 
 
 # Commands register themselves on `app` when their module is imported.
-from registry.cli import browse, build, catalog, hub, quality, tui  # noqa: E402
+from registry.cli import browse, build, catalog, hub, provenance, quality, tui  # noqa: E402
 
-__all__ = ["app", "browse", "build", "catalog", "hub", "main", "quality", "tui"]
+__all__ = [
+    "app",
+    "browse",
+    "build",
+    "catalog",
+    "hub",
+    "main",
+    "provenance",
+    "quality",
+    "tui",
+]
 
 
 #: Allocations between young collections of the cyclic garbage collector in a ``phantom``
