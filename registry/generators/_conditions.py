@@ -90,6 +90,20 @@ def seen_value(values: pd.Series, value: Any) -> Any:
     return None
 
 
+def rebalanced_weights(
+    categories: Sequence[Any], shares: np.ndarray, probabilities: dict[str, float]
+) -> np.ndarray:
+    """Each category's probability under ``rebalancing``: the named ``probabilities`` (keyed by
+    the category as a string), the rest of the mass spread over the others as their ``shares``
+    in the seed. Sums to 1."""
+    named = np.array([str(c) in probabilities for c in categories])
+    rest = max(0.0, 1.0 - sum(probabilities.values()))
+    others = shares * ~named
+    weights = np.where(named, [probabilities.get(str(c), 0.0) for c in categories], 0.0)
+    weights = weights + (others / others.sum() * rest if others.sum() else 0.0)
+    return weights / weights.sum()
+
+
 def hidden_value(index: int, value: Any, column: Any) -> RecipeError:
     """``conditions[index]`` asks for a category value protection left out of the model."""
     return RecipeError(
@@ -121,6 +135,7 @@ __all__ = [
     "find_column",
     "find_column_in",
     "hidden_value",
+    "rebalanced_weights",
     "saved_dtype",
     "seen_value",
     "unknown_category",
