@@ -48,13 +48,11 @@ import pandas as pd
 from registry.errors import GeneratorError, RecipeError
 from registry.generators._base import MODEL_FOLDER, BaseGenerator, batch_seed
 from registry.generators._conditions import (
-    checked_conditions,
+    adopt_seed_names,
     condition_counts,
-    find_column,
-    hidden_value,
+    model_conditions,
     rebalanced_weights,
     saved_dtype,
-    unknown_category,
 )
 from registry.generators._values import (
     cast_to,
@@ -276,27 +274,7 @@ class CopulaGenerator(BaseGenerator):
 
     def _check_named(self, train: pd.DataFrame | None) -> None:
         """Conditions and rebalancing must name what the model can produce."""
-        if train is not None:
-            self._conditions = checked_conditions(self.config.conditions, train)
-        for i, (column, value, _fraction) in enumerate(self._conditions):
-            marginal = self._marginal(column)
-            if marginal.kind == "category" and category_keys([value])[0] not in category_keys(
-                marginal.categories
-            ):
-                raise hidden_value(i, value, column)
-        rebalancing = self.config.rebalancing
-        if rebalancing is None:
-            return
-        names = [str(m.name) for m in self.marginals]
-        if rebalancing.column not in names or self._marginal(rebalancing.column).kind != "category":
-            raise RecipeError(
-                f"generator.rebalancing.column: {rebalancing.column!r} is not a categorical "
-                f"column of the seed; expected one of {', '.join(names)}"
-            )
-        known = [str(c) for c in self._marginal(rebalancing.column).categories]
-        for category in rebalancing.probabilities:
-            if category not in known:
-                raise unknown_category(category, rebalancing.column, known)
+        self._conditions = model_conditions(self.config, self.marginals, train)
 
     # --- the saved model ------------------------------------------------------------------
 
@@ -354,11 +332,7 @@ class CopulaGenerator(BaseGenerator):
                 )
             )
         self.correlation = arrays["correlation"]
-        for m in self.marginals:  # the seed's own column names (they may be non-strings)
-            found = None if train is None else find_column(train, m.name)
-            m.name = m.name if found is None else found
-        if train is None:
-            self._conditions = [(c.column, c.value, c.fraction) for c in self.config.conditions]
+        adopt_seed_names(self.marginals, train)  # the seed's own (maybe non-string) names
         self._check_named(train)
 
     def library_versions(self) -> dict[str, str]:
