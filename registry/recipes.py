@@ -452,7 +452,7 @@ class TabularArgnGenerator(GeneratorConfig):
         None,
         ge=1,
         le=100_000,
-        description="model: cart: seed rows per tree leaf at least (default 5); larger leaves "
+        description="model: cart: seed rows per tree leaf at least (default 20); larger leaves "
         "mix more rows: more private, less detailed.",
     )
     budget: float | str | None = Field(

@@ -14,8 +14,9 @@ Each next column
     larger leaves mix more rows). A synthetic row finds its leaf from its own earlier columns
     and draws a seed value from that leaf's pool. Numbers with at least
     :data:`SMOOTH_DISTINCT` distinct values are smoothed with a Gaussian kernel within the leaf
-    (synthpop's ``smoothing = "density"``; bandwidth ``SMOOTHING`` x Silverman's rule), so they
-    are not copies; integers are rounded, datetimes are numbers of nanoseconds.
+    (synthpop's ``smoothing = "density"``: ``SMOOTHING`` x Silverman's rule on the column;
+    spikes, such as many zeros, stay), so they are not copies; integers are rounded, datetimes
+    are numbers of nanoseconds.
 Missing values and value protection
     A missing category is a category; a missing number is in the pool (as NaN) and, as a
     feature, sits below every value so a tree can split it off. Value protection is the
@@ -65,9 +66,10 @@ from registry.generators._values import (
 )
 from registry.recipes import TabularArgnGenerator as TableConfig
 
-MIN_LEAF = 5  # seed rows per leaf at least (synthpop's minbucket)
-SMOOTHING = 1.0  # kernel bandwidth, times Silverman's rule within the leaf
+MIN_LEAF = 20  # seed rows per leaf at least (synthpop: 5; 20 keeps the DCR share nearer 0.5)
+SMOOTHING = 1.0  # kernel bandwidth, times Silverman's rule on the column
 SMOOTH_DISTINCT = 20  # numbers with fewer distinct values are drawn as they are
+SPIKE_SHARE = 0.05  # a value this common is not smoothed
 SAVED_ARRAYS = "cart.npz"
 SAVED_INFO = "phantom.json"
 TREE_ARRAYS = ("left", "right", "feature", "threshold", "start", "count", "pool", "bandwidth")
@@ -123,7 +125,8 @@ def fit_column(name: Any, values: pd.Series, *, protect: bool, rare: str) -> Col
 @dataclass
 class Tree:
     """A fitted tree as plain arrays (scikit-learn's ``tree_`` layout) and its leaves' pools:
-    leaf ``n`` holds ``pool[start[n] : start[n] + count[n]]``."""
+    leaf ``n`` holds ``pool[start[n] : start[n] + count[n]]``, each smoothed by its
+    ``bandwidth``."""
 
     left: np.ndarray
     right: np.ndarray
@@ -152,9 +155,24 @@ class Tree:
         picks = self.start[leaves] + (rng.random(len(leaves)) * self.count[leaves]).astype(int)
         values = self.pool[picks]
         if column.smooth:
-            noise = rng.standard_normal(len(leaves)) * self.bandwidth[leaves]
+            noise = rng.standard_normal(len(leaves)) * self.bandwidth[picks]
             values = np.clip(values + noise, column.low, column.high)
         return values
+
+
+def smoothing_bandwidth(values: np.ndarray) -> np.ndarray:
+    """Each value's kernel bandwidth, as synthpop smooths: ``SMOOTHING`` x Silverman's rule
+    (``bw.nrd0``) on the whole column; 0 for a missing value and for a spike (a value held by
+    at least :data:`SPIKE_SHARE` of the rows, such as a zero spend), which stays as it is."""
+    present = values[~np.isnan(values)]
+    if len(present) < 2:
+        return np.zeros(len(values))
+    spread = min(np.std(present, ddof=1), np.subtract(*np.percentile(present, [75, 25])) / 1.34)
+    spread = spread if spread > 0 else np.std(present, ddof=1)
+    rule = SMOOTHING * 0.9 * spread * len(present) ** -0.2
+    kept, counts = np.unique(present, return_counts=True)
+    spikes = kept[counts >= SPIKE_SHARE * len(values)]
+    return np.where(np.isnan(values) | np.isin(values, spikes), 0.0, rule)
 
 
 def grow(features: np.ndarray, encoded: np.ndarray, column: Column, *, min_leaf: int) -> Tree:
@@ -178,16 +196,7 @@ def grow(features: np.ndarray, encoded: np.ndarray, column: Column, *, min_leaf:
     tree.count = np.bincount(leaves, minlength=len(left))
     tree.start = np.concatenate([[0], np.cumsum(tree.count)[:-1]])
     tree.pool = encoded[np.argsort(leaves, kind="stable")]
-    tree.bandwidth = np.zeros(len(left))
-    if column.smooth:  # Silverman's rule per leaf, on its non-missing values
-        present = ~np.isnan(encoded)
-        n = np.bincount(leaves[present], minlength=len(left))
-        total = np.bincount(leaves[present], encoded[present], minlength=len(left))
-        squares = np.bincount(leaves[present], encoded[present] ** 2, minlength=len(left))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            variance = np.maximum(squares / n - (total / n) ** 2, 0.0) * n / np.maximum(n - 1, 1)
-            rule = 0.9 * np.sqrt(variance) * np.power(n.astype(float), -0.2)
-        tree.bandwidth = SMOOTHING * np.nan_to_num(rule)
+    tree.bandwidth = smoothing_bandwidth(tree.pool) if column.smooth else np.zeros(len(encoded))
     return tree
 
 
