@@ -1,7 +1,8 @@
 """Phantom's sequential CART (registry/generators/cart.py): `kind: table, model: cart`.
 
 Grows its trees on the penguins in well under a second, so these tests build and sample real
-models.
+models. Its recipe errors and conditions the seed cannot satisfy are checked with the copula's
+(test_generators_copula.py), since both models share them.
 """
 
 from __future__ import annotations
@@ -19,20 +20,11 @@ from registry.generators import generator_class
 from registry.generators.cart import CartGenerator
 from registry.generators.table import TableGenerator
 from registry.recipes import TabularArgnGenerator as TableConfig
-from registry.recipes import parse_recipe
 
 
 def make_generator(*, random_seed: int = 7, **fields: Any) -> TableGenerator:
     config = TableConfig(kind="table", model="cart", **fields)
     return generator_class("table")(config, random_seed=random_seed)
-
-
-@pytest.fixture(scope="module")
-def penguins() -> pd.DataFrame:
-    """The Palmer penguins with their gaps: strings, floats, ints, missing values."""
-    import palmerpenguins
-
-    return palmerpenguins.load_penguins()
 
 
 @pytest.fixture(scope="module")
@@ -149,49 +141,6 @@ def test_cart_conditions_and_rebalancing_set_the_shares(penguins: pd.DataFrame) 
     # The conditioned rows keep the seed's links: no Chinstrap lives on Biscoe.
     assert "Chinstrap" not in set(batch.loc[batch["island"] == "Biscoe", "species"])
     assert (batch["sex"] == "female").mean() > 0.6
-
-
-@pytest.mark.parametrize(
-    ("fields", "message"),
-    [
-        (
-            {"conditions": [{"column": "species", "value": "Emperor", "fraction": 0.2}]},
-            r"generator\.conditions\[0\]\.value: 'Emperor' never occurs",
-        ),
-        (
-            {"rebalancing": {"column": "body_mass_g", "probabilities": {"1": 0.5}}},
-            r"generator\.rebalancing\.column: 'body_mass_g' is not a categorical column",
-        ),
-    ],
-)
-def test_cart_conditions_the_seed_cannot_satisfy_name_the_field(
-    penguins: pd.DataFrame, fields: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(RecipeError, match=message):
-        make_generator(**fields).fit(penguins)
-
-
-@pytest.mark.parametrize(
-    ("generator", "message"),
-    [
-        ({"model": "cart", "model_size": "S"}, r"model_size is a TabularARGN setting"),
-        ({"model": "cart", "privacy": {"epsilon": 4}}, r"privacy \(DP-SGD\) needs model: argn"),
-        ({"model": "copula", "min_leaf": 10}, r"min_leaf is a sequential CART setting"),
-        ({"model": "cart", "min_leaf": 0}, r"Input should be greater than or equal to 1"),
-    ],
-)
-def test_cart_recipe_errors_are_one_line(generator: dict[str, Any], message: str) -> None:
-    recipe = {
-        "name": "pen",
-        "version": "1.0.0",
-        "seed": {"source": "recipes/seeds/penguins.csv"},
-        "generator": {"kind": "table", **generator},
-        "rows": 10,
-    }
-    pattern = rf"^pen\.yaml: generator(\.min_leaf)?: {message}"
-    with pytest.raises(RecipeError, match=pattern) as caught:
-        parse_recipe(recipe, source="pen.yaml")
-    assert "\n" not in str(caught.value)
 
 
 def test_cart_saved_model_samples_the_same_rows_without_refitting(

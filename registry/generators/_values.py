@@ -7,14 +7,20 @@ shared.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from registry.errors import RecipeError
+from registry.generators._base import MODEL_FOLDER
+
 RARE_COUNT = 5  # with value protection, rarer categories are never sampled
 EXTREME_COUNT = 5  # with value protection, numbers are clipped to the 5th smallest/largest
 RARE = "_RARE_"
+SAVED_INFO = "phantom.json"
 
 
 def is_number(values: pd.Series) -> bool:
@@ -95,6 +101,32 @@ def cast_to(values: pd.Series, dtype: Any) -> pd.Series:
         return values
 
 
+def write_model(
+    folder: Path, arrays: dict[str, np.ndarray], info: dict[str, Any], name: str
+) -> None:
+    """A fitted model as plain arrays (``folder/model/<name>``) and JSON notes
+    (``phantom.json``): loading it runs no code, unlike a pickle."""
+    target = folder / MODEL_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / name).open("wb") as handle:
+        np.savez(handle, **arrays)
+    (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
+
+
+def read_model(folder: Path, name: str, *, path: Any, model: str) -> tuple[dict[str, Any], Any]:
+    """``(notes, arrays)`` of a model :func:`write_model` saved in ``folder``; a
+    :class:`RecipeError` naming ``generator.path`` when it holds none."""
+    try:
+        info = json.loads((folder / SAVED_INFO).read_text())
+        arrays = np.load(folder / name, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise RecipeError(
+            f"generator.path: {path or folder} holds no saved {model} model "
+            f"({SAVED_INFO} and {name}); expected the model/ of a table version"
+        ) from exc
+    return info, arrays
+
+
 __all__ = [
     "EXTREME_COUNT",
     "RARE",
@@ -109,4 +141,6 @@ __all__ = [
     "number_column",
     "numbers_of",
     "plain_value",
+    "read_model",
+    "write_model",
 ]

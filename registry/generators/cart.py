@@ -34,7 +34,6 @@ Determinism and the saved model
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -43,8 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from registry.errors import GeneratorError, RecipeError
-from registry.generators._base import MODEL_FOLDER, BaseGenerator, batch_seed
+from registry.errors import GeneratorError
+from registry.generators._base import BaseGenerator, batch_seed
 from registry.generators._conditions import (
     adopt_seed_names,
     condition_counts,
@@ -63,6 +62,8 @@ from registry.generators._values import (
     number_column,
     numbers_of,
     plain_value,
+    read_model,
+    write_model,
 )
 from registry.recipes import TabularArgnGenerator as TableConfig
 
@@ -71,7 +72,6 @@ SMOOTHING = 1.0  # kernel bandwidth, times Silverman's rule on the column
 SMOOTH_DISTINCT = 20  # numbers with fewer distinct values are drawn as they are
 SPIKE_SHARE = 0.05  # a value this common is not smoothed
 SAVED_ARRAYS = "cart.npz"
-SAVED_INFO = "phantom.json"
 TREE_ARRAYS = ("left", "right", "feature", "threshold", "start", "count", "pool", "bandwidth")
 
 
@@ -278,15 +278,11 @@ class CartGenerator(BaseGenerator):
         """Write the trees, their pools and the columns into ``folder / model`` (no pickle)."""
         if not self.trees:
             raise GeneratorError("sequential CART must be fitted before it saves")
-        target = folder / MODEL_FOLDER
-        target.mkdir(parents=True, exist_ok=True)
         arrays = {
             f"t{p}_{name}": getattr(tree, name)
             for p, tree in enumerate(self.trees)
             for name in TREE_ARRAYS
         }
-        with (target / SAVED_ARRAYS).open("wb") as handle:
-            np.savez(handle, **arrays)
         columns = [
             {
                 **{key: getattr(c, key) for key in ("kind", "integer", "smooth", "low", "high")},
@@ -299,18 +295,11 @@ class CartGenerator(BaseGenerator):
             for c in self.columns
         ]
         info = {"kind": "table", "model": "cart", "order": self.order, "columns": columns}
-        (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
+        write_model(folder, arrays, info, SAVED_ARRAYS)
         return True
 
     def _load_saved(self, folder: Path, train: pd.DataFrame | None) -> None:
-        try:
-            info = json.loads((folder / SAVED_INFO).read_text())
-            arrays = np.load(folder / SAVED_ARRAYS, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise RecipeError(
-                f"generator.path: {self.config.path or folder} holds no saved CART model "
-                f"({SAVED_INFO} and {SAVED_ARRAYS}); expected the model/ of a table version"
-            ) from exc
+        info, arrays = read_model(folder, SAVED_ARRAYS, path=self.config.path, model="CART")
         self.columns = [
             Column(**{**column, "dtype": saved_dtype(column["dtype"])})
             for column in info["columns"]

@@ -36,7 +36,6 @@ Saved model
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -45,8 +44,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from registry.errors import GeneratorError, RecipeError
-from registry.generators._base import MODEL_FOLDER, BaseGenerator, batch_seed
+from registry.errors import GeneratorError
+from registry.generators._base import BaseGenerator, batch_seed
 from registry.generators._conditions import (
     adopt_seed_names,
     condition_counts,
@@ -64,13 +63,14 @@ from registry.generators._values import (
     number_column,
     numbers_of,
     plain_value,
+    read_model,
+    write_model,
 )
 from registry.recipes import TabularArgnGenerator as TableConfig
 
 QUANTILES = 1_000  # empirical quantiles kept per numeric column
 SHRINK = 0.02  # correlation shrinkage toward the identity
 SAVED_ARRAYS = "copula.npz"
-SAVED_INFO = "phantom.json"
 
 
 @dataclass
@@ -282,13 +282,9 @@ class CopulaGenerator(BaseGenerator):
         """Write the marginals and the correlation into ``folder / model`` (no pickle)."""
         if self.correlation is None:
             raise GeneratorError("the Gaussian copula must be fitted before it saves")
-        target = folder / MODEL_FOLDER
-        target.mkdir(parents=True, exist_ok=True)
         arrays = {"correlation": self.correlation}
         for j, m in enumerate(self.marginals):
             arrays[f"m{j}"] = m.quantiles if m.kind == "number" else m.edges
-        with (target / SAVED_ARRAYS).open("wb") as handle:
-            np.savez(handle, **arrays)
         columns = [
             {
                 "name": str(m.name),
@@ -303,18 +299,11 @@ class CopulaGenerator(BaseGenerator):
             for m in self.marginals
         ]
         info = {"kind": "table", "model": "copula", "columns": columns}
-        (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
+        write_model(folder, arrays, info, SAVED_ARRAYS)
         return True
 
     def _load_saved(self, folder: Path, train: pd.DataFrame | None) -> None:
-        try:
-            info = json.loads((folder / SAVED_INFO).read_text())
-            arrays = np.load(folder / SAVED_ARRAYS, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise RecipeError(
-                f"generator.path: {self.config.path or folder} holds no saved copula model "
-                f"({SAVED_INFO} and {SAVED_ARRAYS}); expected the model/ of a table version"
-            ) from exc
+        info, arrays = read_model(folder, SAVED_ARRAYS, path=self.config.path, model="copula")
         self.marginals = []
         for j, column in enumerate(info["columns"]):
             values = arrays[f"m{j}"]
