@@ -1,8 +1,8 @@
 """Phantom's sequential CART (registry/generators/cart.py): `kind: table, model: cart`.
 
 Grows its trees on the penguins in well under a second, so these tests build and sample real
-models. Its recipe errors and conditions the seed cannot satisfy are checked with the copula's
-(test_generators_copula.py), since both models share them.
+models. Its recipe errors, value protection and conditions the seed cannot satisfy are checked
+with the copula's (test_generators_copula.py), since both models share them.
 """
 
 from __future__ import annotations
@@ -106,26 +106,6 @@ def test_cart_walks_its_arrays_to_the_leaf_scikit_learn_finds(penguins: pd.DataF
     reference = DecisionTreeRegressor(min_samples_leaf=5, random_state=0).fit(features, target)
 
     np.testing.assert_array_equal(tree.apply(features), reference.apply(features))
-
-
-def test_cart_value_protection_leaves_out_rare_categories_and_extremes(
-    penguins: pd.DataFrame,
-) -> None:
-    seed = penguins.copy()
-    seed.loc[:2, "island"] = "Atlantis"  # 3 rows: rare
-    protected = make_generator(min_leaf=5)
-    protected.fit(seed)
-    open_ = make_generator(min_leaf=5, value_protection=False)
-    open_.fit(seed)
-
-    sample = protected.sample(5_000)
-    assert "Atlantis" not in set(sample["island"])
-    assert sample["body_mass_g"].max() < seed["body_mass_g"].max()
-    assert sample["body_mass_g"].min() > seed["body_mass_g"].min()
-    assert "Atlantis" in set(open_.sample(5_000)["island"])
-    constant = make_generator(min_leaf=5, rare_categories="constant")
-    constant.fit(seed)
-    assert "_RARE_" in set(constant.sample(5_000)["island"])
 
 
 def test_cart_conditions_and_rebalancing_set_the_shares(penguins: pd.DataFrame) -> None:

@@ -79,21 +79,25 @@ def test_copula_batches_are_pure_functions_of_seed_and_index(
     assert not later_first.equals(other_seed.sample_batch(3, 50))
 
 
+@pytest.mark.parametrize("model", ["copula", "cart"])
 def test_copula_value_protection_leaves_out_rare_categories_and_extremes(
-    penguins: pd.DataFrame,
+    penguins: pd.DataFrame, model: str
 ) -> None:
     seed = penguins.copy()
     seed.loc[:2, "island"] = "Atlantis"  # 3 rows: rare
-    protected = make_generator()
-    protected.fit(seed)
-    open_ = make_generator(value_protection=False)
-    open_.fit(seed)
 
-    sample = protected.sample(5_000)
+    def fitted(**fields: Any) -> TableGenerator:
+        config = TableConfig(kind="table", model=model, **fields)
+        generator = generator_class("table")(config, random_seed=7)
+        generator.fit(seed)
+        return generator
+
+    sample = fitted().sample(5_000)
     assert "Atlantis" not in set(sample["island"])
     assert sample["body_mass_g"].max() < seed["body_mass_g"].max()
     assert sample["body_mass_g"].min() > seed["body_mass_g"].min()
-    assert "Atlantis" in set(open_.sample(5_000)["island"])
+    assert "Atlantis" in set(fitted(value_protection=False).sample(5_000)["island"])
+    assert "_RARE_" in set(fitted(rare_categories="constant").sample(5_000)["island"])
 
 
 def test_copula_conditions_and_rebalancing_set_the_shares(penguins: pd.DataFrame) -> None:
