@@ -413,13 +413,14 @@ class DifferentialPrivacy(_Model):
 TABLE_CANDIDATES = (
     "argn",
     "copula",
+    "cart",
     "sdv:gaussian_copula",
     "sdv:ctgan",
     "sdv:tvae",
     "sdv:copulagan",
 )
-DEFAULT_CANDIDATES = ("copula", "argn")
-# Fields only TabularARGN reads: a copula recipe that sets one has the wrong model.
+DEFAULT_CANDIDATES = ("copula", "cart", "argn")
+# Fields only TabularARGN reads: a copula or CART recipe that sets one has the wrong model.
 ARGN_ONLY_FIELDS = (
     "model_size",
     "max_epochs",
@@ -447,16 +448,25 @@ class TabularArgnGenerator(GeneratorConfig):
     """``kind: table``: MOSTLY AI's TabularARGN (``mostlyai-engine``, ``model: argn``, the
     default), an autoregressive network trained on the seed's train part, with value protection,
     rebalancing, conditions and optional DP-SGD; Phantom's own Gaussian copula (``model:
-    copula``); or ``model: auto``, which fits the candidates within ``budget``, scores each on a
-    validation split of the seed's train part and keeps the best."""
+    copula``) or sequential CART (``model: cart``); or ``model: auto``, which fits the
+    candidates within ``budget``, scores each on a validation split of the seed's train part and
+    keeps the best."""
 
     links_tables: ClassVar[bool] = True
 
     kind: Literal["table"]
-    model: Literal["argn", "copula", "auto"] = Field(
+    model: Literal["argn", "copula", "cart", "auto"] = Field(
         "argn",
-        description="argn (TabularARGN), copula (Phantom's Gaussian copula: seconds, no torch) "
-        "or auto (fit the candidates, keep the best on a validation split).",
+        description="argn (TabularARGN), copula (Phantom's Gaussian copula: seconds, no torch), "
+        "cart (Phantom's sequential CART, synthpop's default) or auto (fit the candidates, keep "
+        "the best on a validation split).",
+    )
+    min_leaf: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description="model: cart: seed rows per tree leaf at least (default 20); larger leaves "
+        "mix more rows: more private, less detailed.",
     )
     budget: float | str | None = Field(
         None,
@@ -466,7 +476,7 @@ class TabularArgnGenerator(GeneratorConfig):
     candidates: list[Literal[TABLE_CANDIDATES]] | None = Field(  # type: ignore[valid-type]
         None,
         min_length=1,
-        description="model: auto: the models to try, cheapest first (default [copula, argn]; "
+        description="model: auto: the models to try, cheapest first (default [copula, cart, argn]; "
         "sdv:gaussian_copula, sdv:ctgan, sdv:tvae, sdv:copulagan need SDV).",
     )
     validation: float | None = Field(
@@ -577,7 +587,9 @@ class TabularArgnGenerator(GeneratorConfig):
             raise ValueError(
                 f"{auto_only[0]} chooses among candidate models; set model: auto or remove it"
             )
-        if self.model == "copula":
+        if self.model not in ("cart", "auto") and "min_leaf" in self.model_fields_set:
+            raise ValueError("min_leaf is a sequential CART setting; set model: cart or remove it")
+        if self.model in ("copula", "cart"):
             argn_only = [f for f in ARGN_ONLY_FIELDS if f in self.model_fields_set]
             if argn_only:
                 raise ValueError(
@@ -589,7 +601,7 @@ class TabularArgnGenerator(GeneratorConfig):
                 f"privacy (DP-SGD) needs model: argn; model: {self.model} "
                 + (
                     "has no differential privacy"
-                    if self.model == "copula"
+                    if self.model in ("copula", "cart")
                     else "would choose on seed rows outside the privacy accounting"
                 )
             )

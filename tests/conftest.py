@@ -8,6 +8,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,6 +149,15 @@ def make_penguins_recipe(registry_root: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def penguins() -> Any:
+    """The Palmer penguins as a DataFrame, with their gaps: strings, floats, ints, missing
+    values (a test that changes it works on a copy)."""
+    import palmerpenguins
+
+    return palmerpenguins.load_penguins()
 
 
 def write(path: Path, text: str) -> Path:

@@ -79,6 +79,28 @@ def test_auto_keeps_the_first_candidate_and_skips_what_the_budget_leaves_out(
     pd.testing.assert_frame_equal(shipped.sample_batch(1, 30), generator.sample_batch(1, 30))
 
 
+def test_auto_tries_the_copula_then_cart_then_argn_by_default(
+    penguins: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.generators.auto as auto
+
+    clock = [0.0]
+    monkeypatch.setattr(auto, "monotonic", lambda: clock[0])
+
+    def score(*args: Any, **kwargs: Any) -> Any:
+        clock[0] += 30.0  # each scoring takes 30 s on this clock: two fit a 60 s budget
+        return score_tables(*args, **kwargs)
+
+    generator = make_generator(budget="60s", context=BuildContext(score_table=score))
+    generator.fit(penguins)
+    selection = generator.model_selection()
+
+    assert [c["model"] for c in selection["candidates"]] == ["copula", "cart", "argn"]
+    assert selection["candidates"][1]["overall"] > 50  # cart was fitted and scored
+    assert selection["candidates"][2] == {"model": "argn", "skipped": "the budget was spent"}
+    assert selection["winner"] in ("copula", "cart")
+
+
 def test_auto_without_a_scorer_says_how_to_get_one(penguins: pd.DataFrame) -> None:
     with pytest.raises(GeneratorError, match=r"model: auto scores its candidates"):
         make_generator(context=BuildContext()).fit(penguins)
@@ -113,7 +135,10 @@ def test_auto_reports_a_failing_candidate_and_keeps_the_others(
         ({"validation": 0.9}, r"generator\.validation: Input should be less than or equal to 0.5"),
         ({"privacy": {"epsilon": 4}}, r"generator: privacy \(DP-SGD\) needs model: argn"),
         ({"model": "argn", "budget": "90s"}, r"generator: budget chooses among candidate models"),
-        ({"model": "best"}, r"generator\.model: Input should be 'argn', 'copula' or 'auto'"),
+        (
+            {"model": "best"},
+            r"generator\.model: Input should be 'argn', 'copula', 'cart' or",
+        ),
     ],
 )
 def test_auto_recipe_errors_are_one_line(generator: dict[str, Any], message: str) -> None:

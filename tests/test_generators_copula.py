@@ -27,14 +27,6 @@ def make_generator(*, random_seed: int = 7, **fields: Any) -> TableGenerator:
 
 
 @pytest.fixture(scope="module")
-def penguins() -> pd.DataFrame:
-    """The Palmer penguins with their gaps: strings, floats, ints, missing values."""
-    import palmerpenguins
-
-    return palmerpenguins.load_penguins()
-
-
-@pytest.fixture(scope="module")
 def fitted(penguins: pd.DataFrame) -> TableGenerator:
     generator = make_generator()
     generator.fit(penguins)
@@ -87,21 +79,25 @@ def test_copula_batches_are_pure_functions_of_seed_and_index(
     assert not later_first.equals(other_seed.sample_batch(3, 50))
 
 
+@pytest.mark.parametrize("model", ["copula", "cart"])
 def test_copula_value_protection_leaves_out_rare_categories_and_extremes(
-    penguins: pd.DataFrame,
+    penguins: pd.DataFrame, model: str
 ) -> None:
     seed = penguins.copy()
     seed.loc[:2, "island"] = "Atlantis"  # 3 rows: rare
-    protected = make_generator()
-    protected.fit(seed)
-    open_ = make_generator(value_protection=False)
-    open_.fit(seed)
 
-    sample = protected.sample(5_000)
+    def fitted(**fields: Any) -> TableGenerator:
+        config = TableConfig(kind="table", model=model, **fields)
+        generator = generator_class("table")(config, random_seed=7)
+        generator.fit(seed)
+        return generator
+
+    sample = fitted().sample(5_000)
     assert "Atlantis" not in set(sample["island"])
     assert sample["body_mass_g"].max() < seed["body_mass_g"].max()
     assert sample["body_mass_g"].min() > seed["body_mass_g"].min()
-    assert "Atlantis" in set(open_.sample(5_000)["island"])
+    assert "Atlantis" in set(fitted(value_protection=False).sample(5_000)["island"])
+    assert "_RARE_" in set(fitted(rare_categories="constant").sample(5_000)["island"])
 
 
 def test_copula_conditions_and_rebalancing_set_the_shares(penguins: pd.DataFrame) -> None:
@@ -136,11 +132,13 @@ def test_copula_conditions_and_rebalancing_set_the_shares(penguins: pd.DataFrame
         ),
     ],
 )
+@pytest.mark.parametrize("model", ["copula", "cart"])
 def test_copula_conditions_the_seed_cannot_satisfy_name_the_field(
-    penguins: pd.DataFrame, fields: dict[str, Any], message: str
+    penguins: pd.DataFrame, fields: dict[str, Any], message: str, model: str
 ) -> None:
+    config = TableConfig(kind="table", model=model, **fields)
     with pytest.raises(RecipeError, match=message):
-        make_generator(**fields).fit(penguins)
+        generator_class("table")(config, random_seed=7).fit(penguins)
 
 
 @pytest.mark.parametrize(
@@ -149,6 +147,9 @@ def test_copula_conditions_the_seed_cannot_satisfy_name_the_field(
         ({"model_size": "S"}, r"model_size is a TabularARGN setting; set model: argn"),
         ({"privacy": {"epsilon": 4}}, r"privacy \(DP-SGD\) needs model: argn"),
         ({"budget": "90s"}, r"budget chooses among candidate models; set model: auto"),
+        ({"model": "cart", "model_size": "S"}, r"model_size is a TabularARGN setting"),
+        ({"model": "cart", "privacy": {"epsilon": 4}}, r"privacy \(DP-SGD\) needs model: argn"),
+        ({"min_leaf": 10}, r"min_leaf is a sequential CART setting; set model: cart"),
     ],
 )
 def test_copula_recipe_errors_are_one_line(generator: dict[str, Any], message: str) -> None:

@@ -1,7 +1,8 @@
 """`kind: table` (registry/generators/table.py): one recipe section, the model picks who works.
 
 The models themselves have their own tests: test_generators_argn.py (TabularARGN),
-test_generators_copula.py (Phantom's copula), test_generators_auto.py (model: auto).
+test_generators_copula.py (Phantom's copula), test_generators_cart.py (sequential CART),
+test_generators_auto.py (model: auto).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from registry.errors import RecipeError
 from registry.generators import generator_class
 from registry.generators.argn import ArgnGenerator
 from registry.generators.auto import AutoGenerator
+from registry.generators.cart import CartGenerator
 from registry.generators.copula import CopulaGenerator
 from registry.generators.table import TableGenerator, saved_model
 from registry.recipes import TabularArgnGenerator as TableConfig
@@ -25,6 +27,7 @@ from registry.recipes import TabularArgnGenerator as TableConfig
     [
         ("argn", ArgnGenerator, "table/TabularARGN-M"),
         ("copula", CopulaGenerator, "table/copula"),
+        ("cart", CartGenerator, "table/cart"),
         ("auto", AutoGenerator, "table/auto"),
     ],
 )

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from registry.errors import RecipeError
+from registry.generators._values import category_keys
 
 
 def checked_conditions(
@@ -43,6 +44,46 @@ def checked_conditions(
             )
         checked.append((column, value, condition.fraction))
     return checked
+
+
+def model_conditions(
+    config: Any, columns: Sequence[Any], train: pd.DataFrame | None
+) -> list[tuple[Any, Any, float]]:
+    """The recipe's conditions (checked against the seed's ``train`` part, or as written when a
+    saved model samples without one), after checking that they and ``rebalancing`` name what a
+    fitted model's ``columns`` (each with ``name``, ``kind`` and ``categories``) can produce."""
+    if train is not None:
+        conditions = checked_conditions(config.conditions, train)
+    else:
+        conditions = [(c.column, c.value, c.fraction) for c in config.conditions]
+    names = [str(c.name) for c in columns]
+    for i, (column, value, _fraction) in enumerate(conditions):
+        found = columns[names.index(str(column))]
+        known = category_keys(found.categories or [])
+        if found.kind == "category" and category_keys([value])[0] not in known:
+            raise hidden_value(i, value, column)
+    rebalancing = config.rebalancing
+    if rebalancing is None:
+        return conditions
+    if rebalancing.column not in names or columns[names.index(rebalancing.column)].kind != (
+        "category"
+    ):
+        raise RecipeError(
+            f"generator.rebalancing.column: {rebalancing.column!r} is not a categorical "
+            f"column of the seed; expected one of {', '.join(names)}"
+        )
+    known = [str(c) for c in columns[names.index(rebalancing.column)].categories]
+    for category in rebalancing.probabilities:
+        if category not in known:
+            raise unknown_category(category, rebalancing.column, known)
+    return conditions
+
+
+def adopt_seed_names(columns: Sequence[Any], train: pd.DataFrame | None) -> None:
+    """A saved model's column names (strings in JSON) back as the seed spells them."""
+    for column in columns:
+        found = None if train is None else find_column(train, column.name)
+        column.name = column.name if found is None else found
 
 
 def condition_counts(fractions: list[float], rows: int) -> list[int]:
@@ -90,6 +131,20 @@ def seen_value(values: pd.Series, value: Any) -> Any:
     return None
 
 
+def rebalanced_weights(
+    categories: Sequence[Any], shares: np.ndarray, probabilities: dict[str, float]
+) -> np.ndarray:
+    """Each category's probability under ``rebalancing``: the named ``probabilities`` (keyed by
+    the category as a string), the rest of the mass spread over the others as their ``shares``
+    in the seed. Sums to 1."""
+    named = np.array([str(c) in probabilities for c in categories])
+    rest = max(0.0, 1.0 - sum(probabilities.values()))
+    others = shares * ~named
+    weights = np.where(named, [probabilities.get(str(c), 0.0) for c in categories], 0.0)
+    weights = weights + (others / others.sum() * rest if others.sum() else 0.0)
+    return weights / weights.sum()
+
+
 def hidden_value(index: int, value: Any, column: Any) -> RecipeError:
     """``conditions[index]`` asks for a category value protection left out of the model."""
     return RecipeError(
@@ -116,11 +171,14 @@ def saved_dtype(name: str) -> Any:
 
 
 __all__ = [
+    "adopt_seed_names",
     "checked_conditions",
     "condition_counts",
     "find_column",
     "find_column_in",
     "hidden_value",
+    "model_conditions",
+    "rebalanced_weights",
     "saved_dtype",
     "seen_value",
     "unknown_category",

@@ -75,8 +75,8 @@ class Candidate:
 def candidate_generator(
     name: str, config: TableConfig, *, random_seed: int, context: BuildContext, minutes: float
 ) -> BaseGenerator:
-    """The generator of candidate ``name`` (``argn``, ``copula`` or ``sdv:<model>``) with the
-    recipe's settings; TabularARGN trains at most ``minutes``."""
+    """The generator of candidate ``name`` (``argn``, ``copula``, ``cart`` or ``sdv:<model>``)
+    with the recipe's settings; TabularARGN trains at most ``minutes``."""
     family, _, sdv_model = name.partition(":")
     if family == "sdv":
         from registry.recipes import SdvGenerator as SdvConfig

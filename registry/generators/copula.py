@@ -36,7 +36,6 @@ Saved model
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -45,25 +44,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from registry.errors import GeneratorError, RecipeError
-from registry.generators._base import MODEL_FOLDER, BaseGenerator, batch_seed
+from registry.errors import GeneratorError
+from registry.generators._base import BaseGenerator, batch_seed
 from registry.generators._conditions import (
-    checked_conditions,
+    adopt_seed_names,
     condition_counts,
-    find_column,
-    hidden_value,
+    model_conditions,
+    rebalanced_weights,
     saved_dtype,
-    unknown_category,
+)
+from registry.generators._values import (
+    cast_to,
+    category_counts,
+    category_keys,
+    clip_extremes,
+    is_number,
+    json_value,
+    number_column,
+    numbers_of,
+    plain_value,
+    read_model,
+    write_model,
 )
 from registry.recipes import TabularArgnGenerator as TableConfig
 
 QUANTILES = 1_000  # empirical quantiles kept per numeric column
 SHRINK = 0.02  # correlation shrinkage toward the identity
-RARE_COUNT = 5  # with value protection, rarer categories are never sampled
-EXTREME_COUNT = 5  # with value protection, numbers are clipped to the 5th smallest/largest
-RARE = "_RARE_"
 SAVED_ARRAYS = "copula.npz"
-SAVED_INFO = "phantom.json"
 
 
 @dataclass
@@ -82,12 +89,12 @@ class Marginal:
     def to_u(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
         """The distributional transform of the seed's values (random within ties)."""
         if self.kind == "category":
-            index = {key: k for k, key in enumerate(_keys(self.categories))}
+            index = {key: k for k, key in enumerate(category_keys(self.categories))}
             # A rare category value protection left out sits with the commonest one.
-            codes = np.array([index.get(key, 0) for key in _keys(values)], dtype=int)
+            codes = np.array([index.get(key, 0) for key in category_keys(values)], dtype=int)
             low = np.concatenate([[0.0], self.edges[:-1]])[codes]
             return low + rng.random(len(values)) * (self.edges[codes] - low)
-        numbers = _numbers(values)
+        numbers = numbers_of(values)
         missing = np.isnan(numbers)
         u = rng.random(len(values)) * self.null_share
         present = np.flatnonzero(~missing)
@@ -106,11 +113,9 @@ class Marginal:
             inner = (u - self.null_share) / max(1e-12, 1 - self.null_share)
             grid = (np.arange(len(self.quantiles)) + 0.5) / len(self.quantiles)
             numbers = np.interp(inner, grid, self.quantiles)
-            numbers = np.round(numbers) if self.integer else numbers
-            values = pd.Series(np.where(u < self.null_share, np.nan, numbers))
-            if pd.api.types.is_datetime64_any_dtype(self.dtype):
-                values = pd.to_datetime(values.round(), unit="ns")
-        return _cast(values, self.dtype)
+            numbers = np.where(u < self.null_share, np.nan, numbers)
+            return number_column(numbers, self.dtype, integer=self.integer)
+        return cast_to(values, self.dtype)
 
     def order_by(self, values: pd.Series, scores: np.ndarray) -> None:
         """Order the categories along the main direction of their rows' mean ``scores`` (the
@@ -119,8 +124,8 @@ class Marginal:
         count = len(self.categories)
         if count < 3:
             return
-        index = {key: k for k, key in enumerate(_keys(self.categories))}
-        codes = np.array([index.get(key, -1) for key in _keys(values)])
+        index = {key: k for k, key in enumerate(category_keys(self.categories))}
+        codes = np.array([index.get(key, -1) for key in category_keys(values)])
         seen = codes >= 0
         sums = np.zeros((count, scores.shape[1]))
         np.add.at(sums, codes[seen], scores[seen])
@@ -136,11 +141,11 @@ class Marginal:
     def u_interval(self, value: Any) -> tuple[float, float]:
         """Where ``value`` lies on ``u``: a category's interval, or a number's point."""
         if self.kind == "category":
-            index = _keys(self.categories).index(_keys([value])[0])
+            index = category_keys(self.categories).index(category_keys([value])[0])
             return (float(self.edges[index - 1]) if index else 0.0, float(self.edges[index]))
         grid = (np.arange(len(self.quantiles)) + 0.5) / len(self.quantiles)
         point = self.null_share + (1 - self.null_share) * float(
-            np.interp(float(_numbers(pd.Series([value]))[0]), self.quantiles, grid)
+            np.interp(float(numbers_of(pd.Series([value]))[0]), self.quantiles, grid)
         )
         return point, point
 
@@ -148,10 +153,9 @@ class Marginal:
 def fit_marginal(name: Any, values: pd.Series, *, protect: bool, rare: str) -> Marginal:
     """The marginal of one seed column (see the module docstring for value protection)."""
     dtype = values.dtype
-    if _is_number(values):
-        numbers = np.sort(_numbers(values)[~values.isna().to_numpy()])
-        if protect and len(numbers) > 2 * EXTREME_COUNT:
-            numbers = np.clip(numbers, numbers[EXTREME_COUNT], numbers[-EXTREME_COUNT - 1])
+    if is_number(values):
+        numbers = numbers_of(values)
+        numbers = clip_extremes(numbers) if protect else np.sort(numbers[~np.isnan(numbers)])
         size = min(QUANTILES, len(numbers))
         probs = (np.arange(size) + 0.5) / size
         quantiles = np.quantile(numbers, probs) if size else np.zeros(1)
@@ -164,19 +168,11 @@ def fit_marginal(name: Any, values: pd.Series, *, protect: bool, rare: str) -> M
             quantiles=quantiles,
             integer=whole,
         )
-    counts = pd.Series(_keys(values)).value_counts(dropna=False)
-    counts = counts.sort_index(key=lambda keys: keys.map(str)).sort_values(
-        ascending=False, kind="stable"
-    )
-    if protect and (counts < RARE_COUNT).any():
-        kept = counts[counts >= RARE_COUNT]
-        if rare == "constant" or kept.empty:
-            kept = pd.concat([kept, pd.Series({RARE: counts[counts < RARE_COUNT].sum()})])
-        counts = kept
+    counts = category_counts(values, protect=protect, rare=rare)
     shares = counts.to_numpy(dtype=float) / counts.sum()
     edges = np.cumsum(shares)
     edges[-1] = 1.0
-    categories = [_value(key) for key in counts.index]
+    categories = [plain_value(key) for key in counts.index]
     return Marginal(name, "category", dtype, categories=categories, edges=edges)
 
 
@@ -250,10 +246,10 @@ class CopulaGenerator(BaseGenerator):
             return _uniform(rng.standard_normal((rows, width)) @ np.linalg.cholesky(correlation).T)
         j = [m.name for m in self.marginals].index(column)
         intervals: dict[Any, tuple[float, float]] = {}
-        for key, value in zip(_keys(values), values, strict=True):
+        for key, value in zip(category_keys(values), values, strict=True):
             if key not in intervals:
                 intervals[key] = self.marginals[j].u_interval(value)
-        bounds = np.array([intervals[key] for key in _keys(values)])
+        bounds = np.array([intervals[key] for key in category_keys(values)])
         fixed = _normal(bounds[:, 0] + rng.random(rows) * (bounds[:, 1] - bounds[:, 0]))
         others = [k for k in range(width) if k != j]
         weights = correlation[others, j]
@@ -267,13 +263,10 @@ class CopulaGenerator(BaseGenerator):
     def _rebalanced(self, marginal: Marginal, rows: int, rng: np.random.Generator) -> list[Any]:
         """Each row's category under ``rebalancing``: the named shares, the rest pro rata."""
         shares = np.diff(np.concatenate([[0.0], marginal.edges]))
-        target = self.config.rebalancing.probabilities
-        named = np.array([str(c) in target for c in marginal.categories])
-        rest = max(0.0, 1.0 - sum(target.values()))
-        others = shares * ~named
-        weights = np.where(named, [target.get(str(c), 0.0) for c in marginal.categories], 0.0)
-        weights = weights + (others / others.sum() * rest if others.sum() else 0.0)
-        picks = rng.choice(len(weights), size=rows, p=weights / weights.sum())
+        weights = rebalanced_weights(
+            marginal.categories, shares, self.config.rebalancing.probabilities
+        )
+        picks = rng.choice(len(weights), size=rows, p=weights)
         return [marginal.categories[k] for k in picks]
 
     def _marginal(self, column: str) -> Marginal:
@@ -281,25 +274,7 @@ class CopulaGenerator(BaseGenerator):
 
     def _check_named(self, train: pd.DataFrame | None) -> None:
         """Conditions and rebalancing must name what the model can produce."""
-        if train is not None:
-            self._conditions = checked_conditions(self.config.conditions, train)
-        for i, (column, value, _fraction) in enumerate(self._conditions):
-            marginal = self._marginal(column)
-            if marginal.kind == "category" and _keys([value])[0] not in _keys(marginal.categories):
-                raise hidden_value(i, value, column)
-        rebalancing = self.config.rebalancing
-        if rebalancing is None:
-            return
-        names = [str(m.name) for m in self.marginals]
-        if rebalancing.column not in names or self._marginal(rebalancing.column).kind != "category":
-            raise RecipeError(
-                f"generator.rebalancing.column: {rebalancing.column!r} is not a categorical "
-                f"column of the seed; expected one of {', '.join(names)}"
-            )
-        known = [str(c) for c in self._marginal(rebalancing.column).categories]
-        for category in rebalancing.probabilities:
-            if category not in known:
-                raise unknown_category(category, rebalancing.column, known)
+        self._conditions = model_conditions(self.config, self.marginals, train)
 
     # --- the saved model ------------------------------------------------------------------
 
@@ -307,13 +282,9 @@ class CopulaGenerator(BaseGenerator):
         """Write the marginals and the correlation into ``folder / model`` (no pickle)."""
         if self.correlation is None:
             raise GeneratorError("the Gaussian copula must be fitted before it saves")
-        target = folder / MODEL_FOLDER
-        target.mkdir(parents=True, exist_ok=True)
         arrays = {"correlation": self.correlation}
         for j, m in enumerate(self.marginals):
             arrays[f"m{j}"] = m.quantiles if m.kind == "number" else m.edges
-        with (target / SAVED_ARRAYS).open("wb") as handle:
-            np.savez(handle, **arrays)
         columns = [
             {
                 "name": str(m.name),
@@ -321,23 +292,18 @@ class CopulaGenerator(BaseGenerator):
                 "dtype": str(m.dtype),
                 "null_share": m.null_share,
                 "integer": m.integer,
-                "categories": None if m.categories is None else [_json(c) for c in m.categories],
+                "categories": None
+                if m.categories is None
+                else [json_value(c) for c in m.categories],
             }
             for m in self.marginals
         ]
         info = {"kind": "table", "model": "copula", "columns": columns}
-        (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
+        write_model(folder, arrays, info, SAVED_ARRAYS)
         return True
 
     def _load_saved(self, folder: Path, train: pd.DataFrame | None) -> None:
-        try:
-            info = json.loads((folder / SAVED_INFO).read_text())
-            arrays = np.load(folder / SAVED_ARRAYS, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise RecipeError(
-                f"generator.path: {self.config.path or folder} holds no saved copula model "
-                f"({SAVED_INFO} and {SAVED_ARRAYS}); expected the model/ of a table version"
-            ) from exc
+        info, arrays = read_model(folder, SAVED_ARRAYS, path=self.config.path, model="copula")
         self.marginals = []
         for j, column in enumerate(info["columns"]):
             values = arrays[f"m{j}"]
@@ -355,11 +321,7 @@ class CopulaGenerator(BaseGenerator):
                 )
             )
         self.correlation = arrays["correlation"]
-        for m in self.marginals:  # the seed's own column names (they may be non-strings)
-            found = None if train is None else find_column(train, m.name)
-            m.name = m.name if found is None else found
-        if train is None:
-            self._conditions = [(c.column, c.value, c.fraction) for c in self.config.conditions]
+        adopt_seed_names(self.marginals, train)  # the seed's own (maybe non-string) names
         self._check_named(train)
 
     def library_versions(self) -> dict[str, str]:
@@ -393,48 +355,6 @@ def _cholesky(matrix: np.ndarray) -> np.ndarray:
         return matrix
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
     return vectors @ np.diag(np.sqrt(np.maximum(values, 0.0)))  # L with L @ L.T == matrix
-
-
-def _is_number(values: pd.Series) -> bool:
-    return (
-        pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    ) or pd.api.types.is_datetime64_any_dtype(values)
-
-
-def _numbers(values: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        stamps = pd.to_datetime(values)
-        return np.where(stamps.isna(), np.nan, stamps.astype("int64").astype(float))
-    return pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
-
-
-def _keys(values: Any) -> list[Any]:
-    """Category keys: missing values become None, numpy scalars plain Python values."""
-    return [None if _missing(v) else _value(v) for v in values]
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
-def _value(value: Any) -> Any:
-    return None if _missing(value) else value.item() if isinstance(value, np.generic) else value
-
-
-def _json(value: Any) -> Any:
-    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
-
-
-def _cast(values: pd.Series, dtype: Any) -> pd.Series:
-    """Back to the seed's dtype where the values allow it (a gap in an int column stays float)."""
-    if values.dtype == dtype:
-        return values
-    if dtype == np.dtype(object):
-        return values.astype(object).where(values.notna(), np.nan)
-    try:
-        return values.astype(dtype)
-    except (TypeError, ValueError):
-        return values
 
 
 __all__ = ["CopulaGenerator", "Marginal", "fit_marginal"]

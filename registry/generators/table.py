@@ -1,8 +1,8 @@
-"""``kind: table``: one recipe section, three models. ``model`` picks the generator that does
-the work (``argn``: TabularARGN, the default; ``copula``: Phantom's Gaussian copula; ``auto``:
-the best of the candidates on a validation split) and :class:`TableGenerator` hands every
-protocol call to it, so the pipeline holds one generator of kind ``table`` and never asks
-which model it is.
+"""``kind: table``: one recipe section, four models. ``model`` picks the generator that does
+the work (``argn``: TabularARGN, the default; ``copula``: Phantom's Gaussian copula; ``cart``:
+Phantom's sequential CART; ``auto``: the best of the candidates on a validation split) and
+:class:`TableGenerator` hands every protocol call to it, so the pipeline holds one generator of
+kind ``table`` and never asks which model it is.
 
 A saved model (``path:``) says which model wrote it (``model/phantom.json``); ``model: auto``
 samples whichever it is, any other model must match it.
@@ -24,6 +24,7 @@ from registry.recipes import TabularArgnGenerator as TableConfig
 MODELS = {
     "argn": "registry.generators.argn:ArgnGenerator",
     "copula": "registry.generators.copula:CopulaGenerator",
+    "cart": "registry.generators.cart:CartGenerator",
     "auto": "registry.generators.auto:AutoGenerator",
 }
 SAVED_INFO = "phantom.json"
