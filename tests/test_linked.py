@@ -404,3 +404,41 @@ def test_linked_version_publishes_both_tables_and_models_and_pulls_verified(
     pulled = other.pull("org/shop@1.0.0")
     assert (pulled.path / "model" / "customers" / "phantom.json").is_file()
     assert hub.unhandled == [] and hub.errors == []
+
+
+# --- the TUI ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_tui_shows_linked_scores_and_browses_the_parent_table(
+    linked_registry: Path,
+) -> None:
+    from textual.widgets import DataTable, Static
+
+    from tests.tui.pilot import open_version, settle, text_of
+    from tui.app import PhantomApp
+
+    quality = json.loads((linked_registry / "data" / "shop" / "quality.json").read_text())
+    app = PhantomApp(registry=Registry(linked_registry))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_version(pilot, "shop@1.0.0")
+        await pilot.press("4")
+        await settle(pilot)
+        areas = text_of(screen.query_one("#areas", Static))
+        await pilot.press("2")  # the data tab browses the parent table (the default config)
+        await settle(pilot)
+        rows = screen.query_one("#rows", DataTable)
+        columns = [str(c.label) for c in rows.columns.values()]
+
+    customers = quality["tables"]["customers"]["overall"]
+    assert f"customers {customers:.1f}" in areas
+    assert f"sequences   {quality['linked']['sequence_lengths']['score']:.3f}" in areas
+    assert f"coherence   {quality['linked']['coherence']['score']:.3f}" in areas
+    assert "integrity   100.0%" in areas and "0 orphans" in areas
+    assert columns == ["split", "id", "age", "segment", "balance"]

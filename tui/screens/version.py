@@ -238,6 +238,7 @@ class VersionScreen(PhantomScreen):
                 f"{value_score:>5.1f} {fmt.esc(str(value.get('verdict', '')))}[/]  "
                 f"[dim]{fmt.esc(str(value.get('summary', '')))}[/]"
             )
+        lines += fmt.linked_quality(quality)  # linked tables: sequences, coherence, keys
         if detail.column_scores:
             lines.append("[dim]Per-column scores, worst first; ↑↓ picks the histogram.[/]")
         self.query_one("#areas", Static).update("\n".join(lines))
