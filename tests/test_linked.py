@@ -339,6 +339,28 @@ def test_linked_scores_see_children_that_ignore_their_parent() -> None:
     assert careless["coherence"]["score"] < faithful["coherence"]["score"] - 0.3
 
 
+def test_coherence_bins_both_sides_alike_so_a_modal_sequence_length_scores_high() -> None:
+    from registry.quality.linked import linked_scores
+
+    rng = np.random.default_rng(2)
+    parents = pd.DataFrame({"id": range(200), "segment": rng.choice(["a", "b"], 200)})
+    real_counts = np.where(rng.random(200) < 0.9, 20, rng.integers(1, 20, 200))  # most: 20
+
+    def children(counts: np.ndarray) -> pd.DataFrame:
+        level = np.where(parents["segment"] == "a", 10.0, 90.0)
+        return pd.DataFrame(
+            {
+                "pid": np.repeat(parents["id"], counts),
+                "amount": np.repeat(level, counts) + rng.normal(0, 1, counts.sum()),
+            }
+        )
+
+    modal = linked_scores(  # every synthetic parent has the most common length, 20
+        (parents, children(real_counts)), (parents, children(np.full(200, 20))), keys=("id", "pid")
+    )
+    assert modal["coherence"]["score"] > 0.8  # one bin on each side: the same bin
+
+
 # --- DVC ------------------------------------------------------------------------------------
 
 
