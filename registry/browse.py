@@ -496,10 +496,23 @@ def data_page(folder: Path, *, offset: int = 0, limit: int = PAGE_ROWS) -> DataP
     )
 
 
+def browsed_shards(folder: Path) -> dict[str, list[Path]]:
+    """The shards by split that browsing reads: a one-table version's, or the parent table's
+    of linked tables (their default config; the child is a SQL view and a ``table=`` load)."""
+    from registry.folders import version_shards, version_tables
+
+    shards = version_shards(folder)
+    tables = version_tables(folder)
+    if not tables:
+        return shards
+    prefix = f"{tables[0]}/"
+    return {k.removeprefix(prefix): v for k, v in shards.items() if k.startswith(prefix)}
+
+
 def _row_groups(folder: Path) -> _RowGroups:
     import pyarrow.parquet as pq
 
-    from registry.folders import fingerprint, version_shards
+    from registry.folders import fingerprint
 
     key = (str(folder), fingerprint(folder))
     with _DATA_LOCK:
@@ -511,7 +524,7 @@ def _row_groups(folder: Path) -> _RowGroups:
     columns: list[str] = []
     spans: list[tuple[str, Path, int, int]] = []
     label_names: list[str] | None = None
-    for split, files in version_shards(folder).items():
+    for split, files in browsed_shards(folder).items():
         for path in files:
             meta = pq.ParquetFile(path).metadata
             schema = meta.schema.to_arrow_schema()
@@ -668,13 +681,11 @@ class ColumnHistograms:
         import pandas as pd
         import pyarrow.parquet as pq
 
-        from registry.folders import version_shards
-
         if column not in self.columns():
             raise DatasetNotFound(f"{self.version.tag} has no column {column!r}")
         parts = [
             pq.read_table(path, columns=[column]).column(0).to_pandas()
-            for files in version_shards(self.folder).values()
+            for files in browsed_shards(self.folder).values()
             for path in files
         ]
         synthetic = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype=float)

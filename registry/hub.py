@@ -10,8 +10,9 @@ Publishing ``name@1.2.0`` to ``org/name`` (:func:`publish`):
 1. The version must be released, verify against its manifest, have passed every quality gate
    and hold no exact copies of seed rows; only the files a dataset is made of are uploaded
    (card, ``data/*.parquet`` shards, ``plots/*.png``, ``quality.json``, ``recipe.yaml``,
-   ``manifest.json``, and an image dataset's ``model/`` pipeline, so a pulled copy verifies
-   and can be extended). Seed data is never among them.
+   ``manifest.json``, and the saved model: every file the manifest lists under ``model/``,
+   whatever the generator, so a pulled copy verifies and can be extended). Seed data is
+   never among them.
 2. The dataset repo is created if needed (``private=`` applies only then).
 3. One commit adds every file and deletes what an earlier version left under ``data/``,
    ``plots/`` and ``model/`` (shards that no longer exist). It goes to ``main``, unless a
@@ -74,13 +75,16 @@ HF_SCHEME = "hf://"
 REPO_TYPE = "dataset"
 MANIFEST = "manifest.json"
 QUALITY = "quality.json"
-# The files a Phantom dataset is made of: nothing else is ever uploaded.
+# The files a Phantom dataset is made of (its manifest's ``files``): nothing else is uploaded.
 PUBLISHABLE = re.compile(
     r"^(README\.md|manifest\.json(\.sig)?|quality\.json|recipe\.yaml|croissant\.json"
-    r"|data/([a-z][a-z0-9_]*/)?[\w.-]+\.parquet|plots/[\w.-]+\.png"  # linked: data/<table>/
-    # the saved model: a diffusion pipeline (json, safetensors) or an SDV synthesizer (pkl)
-    r"|model/([\w-]+/)?[\w.-]+\.(json|safetensors|pkl))$"
+    r"|data/([a-z][a-z0-9_]*/)?[\w.-]+\.parquet|plots/[\w.-]+\.png)$"  # linked: data/<table>/
 )
+# The saved model (the manifest's ``model_files``): whatever the generator wrote under
+# ``model/`` (a diffusion pipeline, an SDV pickle, TabularARGN's ModelStore with its .pt
+# weights and .csv progress, one folder per table of linked tables), at any depth, each part
+# of the path starting with a letter, digit or underscore (no ``..``, no hidden files).
+MODEL_FILE = re.compile(r"^model(/\w[\w.-]*)+$")
 # What an earlier version may have left on the branch that the new one does not replace.
 OWNED_PREFIXES = ("data/", "plots/", "model/")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
@@ -291,22 +295,41 @@ def check_publishable(folder: Path, version: Version) -> dict[str, Any]:
             f"{version.tag} failed {len(missed)} quality gate(s) ({names}), so it is not "
             "published; fix the recipe and release a new version"
         )
-    copies = (quality.get("privacy") or {}).get("exact_copies") or 0
+    copies = _exact_copies(quality)
     if copies > 0:
         raise PublishError(
             f"{version.tag} contains {copies} exact copies of seed rows, so it is not "
             "published; change the generator or its parameters and release a new version"
         )
-    seed_hash = (manifest.get("seed") or {}).get("sha256")
+    seed_hashes = _seed_hashes(manifest.get("seed") or {})
     for relpath, digest in manifest_files(manifest).items():
-        if not PUBLISHABLE.match(relpath):
+        if not is_publishable(relpath):
             raise PublishError(
                 f"{version.tag}: {relpath} is not part of a Phantom dataset (card, data/*.parquet, "
                 "plots/*.png, quality.json, recipe.yaml, model/), so nothing is published"
             )
-        if seed_hash and digest == seed_hash:
+        if digest in seed_hashes:
             raise PublishError(f"{version.tag}: {relpath} is the seed data itself; not published")
     return manifest
+
+
+def is_publishable(relpath: str) -> bool:
+    """Whether ``relpath`` (a path a manifest lists) is part of a Phantom dataset: a data,
+    card or score file (:data:`PUBLISHABLE`) or a saved model file (:data:`MODEL_FILE`)."""
+    return bool(PUBLISHABLE.match(relpath) or MODEL_FILE.match(relpath))
+
+
+def _exact_copies(quality: dict[str, Any]) -> int:
+    """Exact copies of seed rows in a version: over every table of linked tables (whose
+    top-level privacy section is the parent table's), else the one table's."""
+    reports = list((quality.get("tables") or {}).values()) or [quality]
+    return sum(int((r.get("privacy") or {}).get("exact_copies") or 0) for r in reports)
+
+
+def _seed_hashes(seed: dict[str, Any]) -> set[str]:
+    """The sha256 of a seed and, for linked tables, of each of its tables."""
+    tables = (seed.get("tables") or {}).values()
+    return {h for h in [seed.get("sha256"), *(t.get("sha256") for t in tables)] if h}
 
 
 def publish(
@@ -538,7 +561,7 @@ def fetch_published(
                     )
                 )
             for relpath in files:
-                if not PUBLISHABLE.match(relpath) or not (snapshot / relpath).is_file():
+                if not is_publishable(relpath) or not (snapshot / relpath).is_file():
                     continue  # never materialize a path the manifest should not hold
                 target = staging / relpath
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ through :mod:`registry._git`. DVC is imported lazily.
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
 
 import yaml
@@ -26,10 +27,11 @@ PARAMS_FILE = "params.yaml"
 STAGE = "materialize"
 
 # One stage per recipe: DVC's foreach over the `datasets` mapping in params.yaml. Each entry
-# names the file the stage depends on besides its recipe (the seed file, or the recipe again
-# for seeds that are not files). The recipe is a params file, so `dvc params diff` between
-# release tags shows recipe changes field by field. `persist` keeps DVC from deleting the old
-# data before the command runs: materialize swaps the new version in atomically itself.
+# names the file the stage depends on besides its recipe (the seed file, the folder of a
+# linked seed's files, or the recipe again for seeds that are not files). The recipe is a
+# params file, so `dvc params diff` between release tags shows recipe changes field by field.
+# `persist` keeps DVC from deleting the old data before the command runs: materialize swaps
+# the new version in atomically itself.
 DVC_YAML = """\
 stages:
   materialize:
@@ -159,11 +161,34 @@ def configured_remote(root: Path) -> Path | None:
 
 
 def stage_dependency(recipe: Recipe) -> str:
-    """The file a recipe's stage depends on besides the recipe: its seed file, if it has one."""
-    source = recipe.seed.source if recipe.seed else ""
-    if source and ":" not in source:
-        return source
+    """The file a recipe's stage depends on besides the recipe: its seed file, if it has one.
+
+    Linked tables (``seed.tables``) have two seed files, and a ``foreach`` stage takes one
+    dependency per entry (DVC interpolates no list into ``deps``), so their stage depends on
+    the folder holding both: keep them in a folder of their own (``recipes/seeds/<name>/``),
+    or the stage also reruns when another file in their folder changes. One local table
+    beside a package or registry one is that file; tables without a common folder below the
+    registry root fall back to the recipe.
+    """
+    seed = recipe.seed
+    sources = [] if seed is None else [t.source for t in (seed.tables or {}).values()]
+    local = [s for s in sources or [seed.source if seed else None] if s and ":" not in s]
+    if len(local) == 1:
+        return local[0]
+    if len(local) == 2:
+        folder = _common_folder(local)
+        if folder:
+            return folder
     return f"recipes/{recipe.name}.yaml"
+
+
+def _common_folder(paths: list[str]) -> str | None:
+    """The deepest folder holding every path, when it lies below the registry root."""
+    try:
+        folder = posixpath.commonpath([posixpath.normpath(p) for p in paths])
+    except ValueError:  # relative and absolute mixed
+        return None
+    return folder if folder not in ("", ".", "/") and not folder.startswith("..") else None
 
 
 def registered_datasets(root: Path) -> dict[str, dict[str, str]]:

@@ -201,11 +201,18 @@ def with_copies(quality: dict[str, Any]) -> dict[str, Any]:
     return {**quality, "privacy": {"exact_copies": 3, "exact_copy_share": 0.01}}
 
 
+def with_child_copies(quality: dict[str, Any]) -> dict[str, Any]:
+    """Linked tables: the top-level privacy section is the parent's; a child copies rows."""
+    tables = {"parents": quality, "children": with_copies(quality)}
+    return {**quality, "tables": tables}
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
         (failed_gate, r"failed 1 quality gate\(s\) \(min_overall\), so it is not published"),
         (with_copies, r"contains 3 exact copies of seed rows, so it is not published"),
+        (with_child_copies, r"contains 3 exact copies of seed rows, so it is not published"),
     ],
 )
 def test_publish_refuses_a_gated_out_version_before_any_upload(
@@ -495,4 +502,46 @@ def test_an_image_dataset_publishes_loads_as_pil_images_and_pulls_verified(
     pulled = other.pull("org/digits@1.0.0")
     assert pulled.name == "digits"
     assert (other.root / "data/digits/model/unet/diffusion_pytorch_model.safetensors").is_file()
+    assert_clean(hub)
+
+
+# --- saved models of table versions -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("relpath", "publishable"),
+    [
+        ("model/ModelStore/model-data/model-weights.pt", True),
+        ("model/ModelStore/model-data/progress-messages.csv", True),
+        ("model/weighings/ModelStore/ctx-stats/stats.json", True),
+        ("model/unet/diffusion_pytorch_model.safetensors", True),
+        ("model/../seeds/real.csv", False),
+        ("model/.cache/x.json", False),
+        ("seeds/real.csv", False),
+        ("data/train.csv", False),
+    ],
+)
+def test_publishable_files_are_the_dataset_and_anything_saved_under_model(
+    relpath: str, publishable: bool
+) -> None:
+    from registry.hub import is_publishable
+
+    assert is_publishable(relpath) is publishable
+
+
+@pytest.mark.slow
+def test_a_table_version_publishes_with_its_tabular_argn_model(
+    hub: HubServer, registry_root: Path, make_penguins_recipe, tmp_path: Path
+) -> None:
+    import datasets
+
+    recipe = make_penguins_recipe(
+        "generator: {kind: table, model_size: S, max_epochs: 1}\nrows: 60\nrandom_seed: 5\n"
+    )
+    built = Registry(registry_root).materialize(recipe)
+    result = publish(FolderRegistry(built.path), "pen@1.0.0", REPO)
+
+    assert "model/ModelStore/model-data/model-weights.pt" in result.uploaded
+    assert "model/ModelStore/model-data/progress-messages.csv" in result.uploaded
+    assert hub_rows(datasets.load_dataset(REPO, revision="1.0.0")) == local_rows(built.path)
     assert_clean(hub)

@@ -20,15 +20,16 @@ from registry import Registry
 from registry.errors import RecipeError, SeedError
 from registry.recipes import parse_recipe
 from tests.conftest import BIN, build_and_commit, run, write
+from tests.conftest_hub import hub_fixture  # noqa: F401
 
 LINKED_RECIPE = """\
 name: {name}
 version: 1.0.0
 seed:
   tables:
-    customers: {{source: recipes/seeds/customers.csv, primary_key: id}}
+    customers: {{source: recipes/seeds/shop/customers.csv, primary_key: id}}
     transactions:
-      source: recipes/seeds/transactions.csv
+      source: recipes/seeds/shop/transactions.csv
       foreign_key: {{column: customer_id, references: customers}}
   holdout: 0.2
 generator: {{kind: table, model_size: S, max_epochs: 1}}
@@ -40,15 +41,19 @@ quality: {{min_overall: 0, max_exact_copy_excess: 1}}
 
 
 def write_seed_tables(root: Path, *, customers: int = 60, seed: int = 0) -> None:
-    """customers(id, age, segment) and transactions(customer_id, amount, channel): premium
-    customers buy more often and spend more, so the child rows depend on their parent."""
+    """customers(id, age, segment, balance) and transactions(customer_id, amount, channel,
+    hour) in recipes/seeds/shop/: premium customers buy more often and spend more, so the
+    child rows depend on their parent. Ages, balances, amounts and hours are fine-grained, so
+    a synthetic row equal to a seed row is rare and the version can be published (the Hub
+    refuses exact copies)."""
     rng = np.random.default_rng(seed)
     segment = rng.choice(["basic", "premium"], size=customers, p=[0.6, 0.4])
     parents = pd.DataFrame(
         {
             "id": np.arange(100, 100 + customers),
-            "age": rng.integers(18, 80, customers).astype(float),
+            "age": rng.uniform(18, 80, customers).round(3),
             "segment": segment,
+            "balance": rng.lognormal(6, 1, customers).round(2),
         }
     )
     rows = []
@@ -58,11 +63,12 @@ def write_seed_tables(root: Path, *, customers: int = 60, seed: int = 0) -> None
             rows.append(
                 {
                     "customer_id": cid,
-                    "amount": round(float(rng.gamma(2.0, base / 2)), 2),
+                    "amount": round(float(rng.gamma(2.0, base / 2)), 4),
                     "channel": str(rng.choice(["web", "store"])),
+                    "hour": round(float(rng.uniform(8, 20)), 4),
                 }
             )
-    seeds = root / "recipes" / "seeds"
+    seeds = root / "recipes" / "seeds" / "shop"
     seeds.mkdir(parents=True, exist_ok=True)
     parents.to_csv(seeds / "customers.csv", index=False)
     pd.DataFrame(rows).to_csv(seeds / "transactions.csv", index=False)
@@ -174,13 +180,13 @@ def test_validate_names_a_missing_key_column(registry_root: Path) -> None:
         Registry(registry_root).validate([path])
     assert str(info.value) == (
         f"{path}: seed.tables.transactions.foreign_key.column: 'client' is not a column of "
-        "recipes/seeds/transactions.csv; expected one of customer_id, amount, channel"
+        "recipes/seeds/shop/transactions.csv; expected one of customer_id, amount, channel, hour"
     )
 
 
 def test_cli_refuses_a_child_row_without_parent_with_exit_2(registry_root: Path) -> None:
     path = make_linked(registry_root)
-    seeds = registry_root / "recipes" / "seeds"
+    seeds = registry_root / "recipes" / "seeds" / "shop"
     orphan = pd.read_csv(seeds / "transactions.csv")
     orphan.loc[0, "customer_id"] = 999
     orphan.to_csv(seeds / "transactions.csv", index=False)
@@ -188,7 +194,7 @@ def test_cli_refuses_a_child_row_without_parent_with_exit_2(registry_root: Path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1:] == [
         f"error: {path}: seed.tables.transactions.foreign_key: 1 row(s) of "
-        "recipes/seeds/transactions.csv reference no customers row (e.g. customer_id=999); "
+        "recipes/seeds/shop/transactions.csv reference no customers row (e.g. customer_id=999); "
         "expected every customer_id to be a customers.id"
     ]
     assert not (registry_root / "data" / "shop").exists()
@@ -204,7 +210,7 @@ def test_linked_seed_holds_out_parents_with_all_their_children(registry_root: Pa
     assert set(seed.child.holdout["customer_id"]) <= set(seed.parent.holdout["id"])
     assert set(seed.child.train["customer_id"]) <= set(seed.parent.train["id"])
     assert len(seed.child.train) + len(seed.child.holdout) == len(
-        pd.read_csv(registry_root / "recipes" / "seeds" / "transactions.csv")
+        pd.read_csv(registry_root / "recipes" / "seeds" / "shop" / "transactions.csv")
     )
 
 
@@ -217,8 +223,8 @@ def test_linked_build_writes_one_folder_per_table_with_coherent_keys(linked_regi
         read_table(linked_registry, "customers"),
         read_table(linked_registry, "transactions"),
     )
-    assert list(customers.columns) == ["id", "age", "segment"]
-    assert list(transactions.columns) == ["customer_id", "amount", "channel"]
+    assert list(customers.columns) == ["id", "age", "segment", "balance"]
+    assert list(transactions.columns) == ["customer_id", "amount", "channel", "hour"]
     assert len(customers) == 40 and customers["id"].is_unique
     assert len(transactions) > 0
     assert set(transactions["customer_id"]) <= set(customers["id"])
@@ -253,7 +259,7 @@ def test_both_tables_load_with_registry_and_datasets(linked_registry: Path) -> N
     import registry
 
     transactions = registry.load("shop@1.0.0", repo=linked_registry, table="transactions")
-    assert transactions["train"].column_names == ["customer_id", "amount", "channel"]
+    assert transactions["train"].column_names == ["customer_id", "amount", "channel", "hour"]
     customers = registry.load("shop@1.0.0/customers", repo=linked_registry)
     assert customers["train"].num_rows + customers["test"].num_rows == 40
     direct = datasets.load_dataset(str(linked_registry / "data" / "shop"), name="transactions")
@@ -331,3 +337,130 @@ def test_linked_scores_see_children_that_ignore_their_parent() -> None:
     assert faithful["coherence"]["score"] == pytest.approx(1.0)
     assert faithful["sequence_lengths"]["score"] == pytest.approx(1.0)
     assert careless["coherence"]["score"] < faithful["coherence"]["score"] - 0.3
+
+
+def test_coherence_bins_both_sides_alike_so_a_modal_sequence_length_scores_high() -> None:
+    from registry.quality.linked import linked_scores
+
+    rng = np.random.default_rng(2)
+    parents = pd.DataFrame({"id": range(200), "segment": rng.choice(["a", "b"], 200)})
+    real_counts = np.where(rng.random(200) < 0.9, 20, rng.integers(1, 20, 200))  # most: 20
+
+    def children(counts: np.ndarray) -> pd.DataFrame:
+        level = np.where(parents["segment"] == "a", 10.0, 90.0)
+        return pd.DataFrame(
+            {
+                "pid": np.repeat(parents["id"], counts),
+                "amount": np.repeat(level, counts) + rng.normal(0, 1, counts.sum()),
+            }
+        )
+
+    modal = linked_scores(  # every synthetic parent has the most common length, 20
+        (parents, children(real_counts)), (parents, children(np.full(200, 20))), keys=("id", "pid")
+    )
+    assert modal["coherence"]["score"] > 0.8  # one bin on each side: the same bin
+
+
+# --- DVC ------------------------------------------------------------------------------------
+
+
+def stage_dependencies(root: Path, name: str) -> list[str]:
+    """The dependencies DVC itself resolves for ``materialize@<name>`` (the recipe, as a
+    params file, and its seed)."""
+    from dvc.repo import Repo
+
+    with Repo(os.fspath(root)) as repo:
+        (stage,) = repo.stage.collect(f"{root / 'dvc.yaml'}:materialize@{name}")
+        return [dep.def_path for dep in stage.deps]
+
+
+def test_stages_depend_on_their_local_seed_files(registry_root: Path, make_penguins_recipe):
+    from registry import store
+    from registry.recipes import load_recipe
+
+    make_linked(registry_root)
+    store.register_stage(
+        registry_root, load_recipe(make_penguins_recipe("generator: {kind: sdv}\nrows: 10\n"))
+    )
+
+    assert "recipes/seeds/shop" in stage_dependencies(registry_root, "shop")
+    assert "recipes/seeds/penguins.csv" in stage_dependencies(registry_root, "pen")
+
+
+@pytest.mark.slow
+def test_editing_a_linked_seed_file_makes_dvc_rebuild_the_version(
+    linked_registry: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    root = tmp_path / "registry"
+    shutil.copytree(linked_registry, root, symlinks=True)
+    assert "up to date" in run(root, "dvc", "status").stdout
+    with (root / "recipes" / "seeds" / "shop" / "transactions.csv").open("a") as seed:
+        seed.write("100,12.5,web,9.5\n")
+
+    status = run(root, "dvc", "status").stdout
+    assert "materialize@shop" in status
+    assert "modified:" in status and "recipes/seeds/shop" in status
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_linked_version_publishes_both_tables_and_models_and_pulls_verified(
+    hub, linked_registry: Path, tmp_path: Path
+) -> None:
+    import datasets
+
+    result = Registry(linked_registry).publish("shop@1.0.0", "org/shop")
+
+    assert "model/transactions/ModelStore/model-data/model-weights.pt" in result.uploaded
+    assert "model/transactions/ModelStore/ctx-stats/stats.json" in result.uploaded
+    transactions = datasets.load_dataset("org/shop", name="transactions", revision="1.0.0")
+    assert transactions["train"].column_names == ["customer_id", "amount", "channel", "hour"]
+    assert transactions["train"].num_rows + transactions["test"].num_rows == len(
+        read_table(linked_registry, "transactions")
+    )
+    other = Registry.init(tmp_path / "other", remote=tmp_path / "other-remote")
+    pulled = other.pull("org/shop@1.0.0")
+    assert (pulled.path / "model" / "customers" / "phantom.json").is_file()
+    assert hub.unhandled == [] and hub.errors == []
+
+
+# --- the TUI ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_tui_shows_linked_scores_and_browses_the_parent_table(
+    linked_registry: Path,
+) -> None:
+    from textual.widgets import DataTable, Static
+
+    from tests.tui.pilot import open_version, settle, text_of
+    from tui.app import PhantomApp
+
+    quality = json.loads((linked_registry / "data" / "shop" / "quality.json").read_text())
+    app = PhantomApp(registry=Registry(linked_registry))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_version(pilot, "shop@1.0.0")
+        await pilot.press("4")
+        await settle(pilot)
+        areas = text_of(screen.query_one("#areas", Static))
+        await pilot.press("2")  # the data tab browses the parent table (the default config)
+        await settle(pilot)
+        rows = screen.query_one("#rows", DataTable)
+        columns = [str(c.label) for c in rows.columns.values()]
+
+    customers = quality["tables"]["customers"]["overall"]
+    assert f"customers {customers:.1f}" in areas
+    assert f"sequences   {quality['linked']['sequence_lengths']['score']:.3f}" in areas
+    assert f"coherence   {quality['linked']['coherence']['score']:.3f}" in areas
+    assert "integrity   100.0%" in areas and "0 orphans" in areas
+    assert columns == ["split", "id", "age", "segment", "balance"]

@@ -216,3 +216,30 @@ def test_ray_build_of_an_llm_recipe_has_the_local_hash_and_counts(
     assert quality["generation"] == local.quality["generation"]
     assert manifest["generation"]["calls"] == calls
     assert len([f for f in manifest["files"] if f.endswith(".parquet")]) == 3
+
+
+def test_ray_build_of_linked_tables_has_the_local_content_hash(
+    registry_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.generators.linked import LinkedArgnGenerator
+    from tests.test_linked import make_linked
+
+    monkeypatch.setattr(LinkedArgnGenerator, "batch_rows", 15)  # 40 parents: 3 batches
+    monkeypatch.setattr(registry.shards, "MAX_SHARD_ROWS", 20)  # cut through batches
+    recipe = make_linked(registry_root)
+    local = Registry(registry_root).materialize(recipe)
+
+    result = CliRunner().invoke(app, ["materialize", str(recipe), "--executor", "ray"])
+
+    assert result.exit_code == 0, result.output
+    on_ray = json.loads((registry_root / "data/shop/manifest.json").read_text())
+    assert on_ray["content_hash"] == local.content_hash
+    assert on_ray["files"] == local.manifest["files"]
+    shards = sorted(f for f in on_ray["files"] if f.startswith("data/transactions/"))
+    assert shards == [
+        "data/transactions/test-00000-of-00001.parquet",
+        "data/transactions/train-00000-of-00002.parquet",
+        "data/transactions/train-00001-of-00002.parquet",
+    ]
+    quality = json.loads((registry_root / "data/shop/quality.json").read_text())
+    assert quality["linked"] == local.quality["linked"]

@@ -118,3 +118,38 @@ def plain(value: Any) -> str:
 def literal(value: Any) -> Text:
     """A value as a DataTable cell that is never read as markup."""
     return Text(plain(value))
+
+
+def linked_quality(quality: dict[str, Any]) -> list[str]:
+    """Markup lines of a linked-tables report (nothing for one table): each table's overall,
+    the sequence lengths, the parent-child coherence and referential integrity."""
+    linked = quality.get("linked")
+    if not isinstance(linked, dict):
+        return []
+    tables = quality.get("tables") or {}
+    overall = "  ".join(
+        f"{esc(str(name))} {overall_score(report.get('overall'))}"
+        for name, report in tables.items()
+        if isinstance(report, dict)
+    )
+    lengths = linked.get("sequence_lengths") or {}
+    real, synthetic = lengths.get("real") or {}, lengths.get("synthetic") or {}
+    coherence = linked.get("coherence") or {}
+    integrity = linked.get("referential_integrity") or {}
+
+    def unit(value: Any, spec: str = ".3f") -> str:
+        if not isinstance(value, int | float):
+            return DASH
+        return f"[{score_style(value, scale=1)}]{value:{spec}}[/]"
+
+    return [
+        f"[b]{'tables':<11}[/b] {overall or DASH}  [dim](each table's own overall)[/]",
+        f"[b]{'sequences':<11}[/b] {unit(lengths.get('score'))}  [dim]1 - KS of children per "
+        f"parent; mean {esc(plain(real.get('mean')))} real, "
+        f"{esc(plain(synthetic.get('mean')))} synthetic[/]",
+        f"[b]{'coherence':<11}[/b] {unit(coherence.get('score'))}  [dim]parent columns against "
+        f"their children's aggregates (shapes {esc(plain(coherence.get('aggregate_shapes')))})[/]",
+        f"[b]{'integrity':<11}[/b] {unit(integrity.get('share'), '.1%')}  [dim]of children "
+        f"have a parent; {esc(plain(integrity.get('orphans')))} orphans, "
+        f"{esc(plain(integrity.get('duplicate_parent_keys')))} duplicate parent keys[/]",
+    ]

@@ -315,6 +315,36 @@ class ArgnGenerator(BaseGenerator):
         )
         return load_generated_data(self._ws)
 
+    # --- shipping to other processes (Ray) --------------------------------------------------
+
+    sampling_files = SAVED_FILES  # what sampling reads of the ModelStore
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A picklable copy for another process: the ModelStore files sampling reads, as bytes,
+        in place of this process's workspace. Two processes must never share a workspace: the
+        engine writes each batch into it and reads it back, so Ray workers sampling batches
+        side by side in one folder read each other's rows (and a remote worker has no such
+        folder at all)."""
+        state = {**self.__dict__, "_workspace": None}
+        if self._workspace is not None:
+            store = self._ws / MODEL_STORE
+            state["_model_store"] = {
+                relpath: (store / relpath).read_bytes()
+                for relpath in self.sampling_files
+                if (store / relpath).is_file()
+            }
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        files = state.pop("_model_store", None)
+        self.__dict__.update(state)
+        if files is not None:  # a workspace of its own, holding the trained model
+            self._workspace = tempfile.TemporaryDirectory(prefix="phantom-argn-")
+            for relpath, data in files.items():
+                target = self._ws / MODEL_STORE / relpath
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+
     # --- what the pipeline asks -------------------------------------------------------------
 
     def privacy_guarantee(self) -> dict[str, Any] | None:

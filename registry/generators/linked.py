@@ -48,6 +48,8 @@ def child_seed(random_seed: int, index: int) -> int:
 class SequenceArgnGenerator(ArgnGenerator):
     """TabularARGN's sequential model: child rows given their parent row (the context)."""
 
+    sampling_files = (*ArgnGenerator.sampling_files, CONTEXT_STATS)
+
     @property
     def _label(self) -> str:
         return f"TabularARGN sequences ({self.config.model_size})"
@@ -148,6 +150,7 @@ class LinkedArgnGenerator:
     ) -> None:
         self.config = config
         self.random_seed = int(random_seed)
+        self.batch_rows = int(type(self).batch_rows)  # travels with the instance (Ray)
         self.key, self.link = key, link
         self.parents = ArgnGenerator(config, random_seed=random_seed, context=context)
         self.children = SequenceArgnGenerator(config, random_seed=random_seed, context=context)

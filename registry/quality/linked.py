@@ -13,10 +13,11 @@ Sequence lengths
     mean, median and range of both sides.
 Parent-child coherence
     One row per parent: its attributes beside aggregates of its children (how many, the mean
-    of each numeric child column, the most common value of each other one). The column pair
-    trends (as SDMetrics defines them: correlation and contingency similarity) of every pair
-    of a parent attribute and a child aggregate, real against synthetic, averaged; and the
-    column shapes of the aggregates. A model that drew children ignoring their parent keeps
+    of each numeric child column, the most common value of each other one). The contingency
+    similarity (SDMetrics' pair trend of two categories) of every pair of a parent attribute
+    and a child aggregate, real against synthetic, averaged, with each numeric aggregate cut
+    on the real side's deciles on both sides (:func:`shared_bins`); and the column shapes of
+    the aggregates. A model that drew children ignoring their parent keeps
     the shapes and loses the pairs.
 Referential integrity
     Every synthetic child must reference a synthetic parent and parent keys must be unique:
@@ -117,9 +118,11 @@ def linked_scores(
     parent_columns = [str(c) for c in real[0].columns if c != key]
     aggregates = [c for c in real_agg.columns if c not in parent_columns]
     fidelity = score_fidelity(real_agg, synthetic_agg, kinds=column_kinds(real_agg))
+    real_bins, synthetic_bins, kinds = shared_bins(real_agg, synthetic_agg, aggregates)
+    binned = score_fidelity(real_bins, synthetic_bins, kinds=kinds)
     cross = [
         p
-        for p in fidelity.pairs
+        for p in binned.pairs
         if p.score is not None
         and ((p.column_a in parent_columns) != (p.column_b in parent_columns))
     ]
@@ -179,6 +182,34 @@ def per_parent(
     frame[COUNT_PREFIX] = frame[COUNT_PREFIX].fillna(0).astype("int64")
     frame.columns = [str(c) for c in frame.columns]
     return frame.reset_index(drop=True)
+
+
+def shared_bins(
+    real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str], *, bins: int = 10
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Both frames with each numeric column of ``columns`` cut into the real side's deciles
+    (the same edges on both sides, as categories; no child stays missing), and the kinds.
+
+    Pair trends bin a number on each frame's own range (SDMetrics' way): a synthetic
+    aggregate that piles on one value (every chick weighed 12 times) then lands in another
+    bin than the same value on the real side, and a faithful model scores near 0. Coherence
+    compares parents with their children's aggregates on shared bins instead.
+    """
+    from registry.quality.fidelity import column_kinds
+
+    real, synthetic = real.copy(), synthetic.copy()
+    for column in columns:
+        values = real[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        edges = np.unique(np.nanquantile(values.astype(float), np.linspace(0, 1, bins + 1)))
+        cuts = [-np.inf, *edges[1:-1], np.inf]
+        for frame in (real, synthetic):
+            codes = np.digitize(frame[column].astype(float), cuts[1:-1])
+            frame[column] = np.where(frame[column].isna(), None, [f"bin {c}" for c in codes])
+    kinds = column_kinds(real)
+    kinds.update({c: "categorical" for c in columns if c in kinds and kinds[c] != "id"})
+    return real, synthetic, kinds
 
 
 def roll_up(
@@ -263,4 +294,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-__all__ = ["linked_scores", "per_parent", "roll_up", "score_linked", "sequence_lengths"]
+__all__ = [
+    "linked_scores",
+    "per_parent",
+    "roll_up",
+    "score_linked",
+    "sequence_lengths",
+    "shared_bins",
+]

@@ -254,6 +254,7 @@ class VersionScreen(PhantomScreen):
                 f"[b]text[/b]        [dim]{fmt.esc(line)}[/]"
                 for line in text_summary(quality["text"])
             ]
+        lines += fmt.linked_quality(quality)  # linked tables: sequences, coherence, keys
         if detail.column_scores:
             lines.append("[dim]Per-column scores, worst first; ↑↓ picks the histogram.[/]")
         self.query_one("#areas", Static).update("\n".join(lines))
