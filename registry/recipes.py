@@ -182,6 +182,10 @@ class GeneratorConfig(_Model):
         """``(field path, label)`` for each image label this section names."""
         return []
 
+    def text_columns(self) -> list[str]:
+        """The seed's free-text columns this section writes as text (scored as text)."""
+        return []
+
     def check_labels(self, labels: list[str]) -> None:
         """Every label this section names must be one of the seed's ``labels``."""
         for where, name in self.named_labels():
@@ -285,6 +289,38 @@ class DifferentialPrivacy(_Model):
     )
 
 
+LSTM_FROM_SCRATCH = "MOSTLY_AI/LSTMFromScratch-3m"
+
+
+class TextColumns(_Model):
+    """Free-text columns of a table seed (reviews, remarks, notes), written by the engine's
+    language model given the rest of the row."""
+
+    columns: list[str] = Field(min_length=1, description="The seed's free-text columns.")
+    model: str = Field(
+        LSTM_FROM_SCRATCH,
+        description="The engine's small LSTM, trained from scratch (offline, CPU), or a local "
+        "Hugging Face causal language model folder inside the registry (fine-tuned with LoRA).",
+    )
+    max_epochs: float = Field(
+        20.0, gt=0.0, le=10_000.0, description="Passes over the text; early stopping may end it."
+    )
+    max_training_time: float = Field(
+        5.0,
+        gt=0.0,
+        le=14_400.0,
+        description="Minutes; a safety cap: when it ends training, the text depends on the "
+        "machine's speed.",
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _distinct(cls, columns: list[str]) -> list[str]:
+        if len(set(columns)) < len(columns):
+            raise ValueError("names a column twice")
+        return columns
+
+
 class TabularArgnGenerator(GeneratorConfig):
     """MOSTLY AI's TabularARGN (``mostlyai-engine``): an autoregressive network trained on the
     seed's train part, with value protection, rebalancing, conditions and optional DP-SGD."""
@@ -337,6 +373,11 @@ class TabularArgnGenerator(GeneratorConfig):
         description="Where torch trains and samples (auto = cuda when present); cpu is "
         "the deterministic default.",
     )
+    text: TextColumns | None = Field(
+        None,
+        description="Free-text columns, generated after the others by the engine's language "
+        "model with the row as its context.",
+    )
 
     @property
     def label(self) -> str:
@@ -348,7 +389,11 @@ class TabularArgnGenerator(GeneratorConfig):
         ]
         if self.rebalancing is not None:
             named.append(("generator.rebalancing.column", self.rebalancing.column))
+        named += [(f"generator.text.columns[{i}]", c) for i, c in enumerate(self.text_columns())]
         return named
+
+    def text_columns(self) -> list[str]:
+        return list(self.text.columns) if self.text is not None else []
 
     @model_validator(mode="after")
     def _consistent(self) -> TabularArgnGenerator:
@@ -358,6 +403,19 @@ class TabularArgnGenerator(GeneratorConfig):
             raise ValueError(
                 "privacy trains a new model; a saved model (path) keeps the guarantee it was "
                 "trained with, so leave privacy out"
+            )
+        text = set(self.text_columns())
+        if text and self.privacy is not None:
+            raise ValueError(
+                "text columns are not trained with differential privacy yet; leave out privacy "
+                "or text"
+            )
+        fixed = [c.column for c in self.conditions]
+        fixed += [self.rebalancing.column] if self.rebalancing is not None else []
+        if text & set(fixed):
+            raise ValueError(
+                f"text column {sorted(text & set(fixed))[0]!r} cannot be conditioned or "
+                "rebalanced; use a categorical column"
             )
         return self
 

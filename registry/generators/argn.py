@@ -64,6 +64,11 @@ import numpy as np
 import pandas as pd
 
 from registry.errors import GeneratorError, PhantomError, RecipeError
+from registry.generators._argn_text import (
+    TextColumnsModel,
+    check_language_extras,
+    check_text_columns,
+)
 from registry.generators._base import MODEL_FOLDER, BaseGenerator, BuildContext, batch_seed
 from registry.generators._conditions import (
     checked_conditions,
@@ -154,6 +159,7 @@ class ArgnGenerator(BaseGenerator):
         self._dtypes: dict[Any, Any] = {}
         self._conditions: list[tuple[str, Any, float]] = []  # (engine column, value, fraction)
         self.training: dict[str, Any] = {}  # what the engine's training log says
+        self._text: TextColumnsModel | None = None  # the language model of text columns
 
     @property
     def _label(self) -> str:
@@ -188,7 +194,9 @@ class ArgnGenerator(BaseGenerator):
             (str(c), v, f) for c, v, f in checked_conditions(self.config.conditions, train)
         ]
         self._check_rebalancing_column(train)
-        frame = _engine_frame(train)
+        text_columns = self.config.text_columns()
+        check_text_columns(train, text_columns)
+        frame = _engine_frame(train.drop(columns=text_columns))
 
         try:
             from mostlyai import engine
@@ -197,7 +205,11 @@ class ArgnGenerator(BaseGenerator):
                 f"{self._label} needs mostlyai-engine, which did not import ({_one_line(exc)}); "
                 "run scripts/setup.sh"
             ) from exc
+        if self.config.text is not None:
+            check_language_extras(self._label)
         self._workspace = tempfile.TemporaryDirectory(prefix="phantom-argn-")
+        if self.config.text is not None:
+            self._text = TextColumnsModel(self.config.text, self._ws, label=self._label)
         privacy = self._dp_config()
         self.context.progress(
             f"training {self._label} for up to {self.config.max_epochs:g} epochs or "
@@ -224,6 +236,19 @@ class ArgnGenerator(BaseGenerator):
                 workspace_dir=self._ws,
                 update_progress=self._epoch_progress,
             )
+            if self._text is not None:
+                self.context.progress(
+                    f"training the language model ({self.config.text.model}) for text columns "
+                    f"{', '.join(text_columns)}"
+                )
+                self._text.fit(
+                    train,
+                    frame,
+                    value_protection=self.config.value_protection,
+                    device=self.device,
+                    locate=self.context.locate,
+                    progress=self._epoch_progress,
+                )
         self.training = _training_summary(self._ws / MODEL_STORE, self.config)
         if privacy is not None and (self.privacy_guarantee() or {}).get("epsilon") is None:
             raise GeneratorError(
@@ -293,7 +318,20 @@ class ArgnGenerator(BaseGenerator):
             raise GeneratorError(f"{self._label} returned {len(frame)} rows instead of {rows}")
         if self._conditions:
             frame = frame.iloc[np.random.default_rng(seed).permutation(len(frame))]
-        return self._like_seed(frame.reset_index(drop=True))
+        frame = frame.reset_index(drop=True)
+        if self._text is not None:
+            with (
+                _engine_state(seed, workspace),
+                _engine_errors(f"{self._label} could not write text columns"),
+            ):
+                text = self._text.generate(
+                    frame,
+                    device=self.device,
+                    temperature=self.config.sampling_temperature,
+                    top_p=self.config.sampling_top_p,
+                )
+            frame = pd.concat([frame, text], axis=1)
+        return self._like_seed(frame)
 
     def _generate(self, rows: int, seed_data: pd.DataFrame | None) -> pd.DataFrame:
         from mostlyai import engine
@@ -355,6 +393,9 @@ class ArgnGenerator(BaseGenerator):
             "training": self.training,
             "load_with": "mostlyai.engine.generate(workspace_dir=<a folder holding ModelStore/>)",
         }
+        if self._text is not None:
+            self._text.save(target)
+            info["text_columns"] = self._text.columns
         (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
         return True
 
@@ -376,6 +417,17 @@ class ArgnGenerator(BaseGenerator):
         self._workspace = tempfile.TemporaryDirectory(prefix="phantom-argn-")
         shutil.copytree(folder / MODEL_STORE, self._ws / MODEL_STORE)
         self.training = dict(info.get("training", {}))
+        saved_text = info.get("text_columns") or []
+        if sorted(saved_text) != sorted(self.config.text_columns()):
+            raise RecipeError(
+                f"generator.text.columns: the saved model writes text columns "
+                f"{saved_text or 'none'}, the recipe says {self.config.text_columns() or 'none'}; "
+                "make them the same"
+            )
+        if self.config.text is not None:
+            check_language_extras(self._label)
+            self._text = TextColumnsModel(self.config.text, self._ws, label=self._label)
+            self._text.load(folder)
         if train is not None:
             self._columns = list(train.columns)
             self._dtypes = dict(train.dtypes.items())
