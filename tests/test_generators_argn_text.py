@@ -31,6 +31,7 @@ MISSING = missing_language_extras()
 needs_language_model = pytest.mark.skipif(
     bool(MISSING), reason=f"the engine's language model needs {', '.join(MISSING)}"
 )
+EXAMPLE = "recipes/extras/bird-strikes.yaml"  # the bundled example of a text column
 TINY_TEXT: dict[str, Any] = {
     "model_size": "S",
     "max_epochs": 1,
@@ -191,3 +192,15 @@ def test_table_text_recipe_builds_the_same_hash_twice(registry_root: Path, birds
         assert len(remarks) > 40 and remarks.str.strip().str.len().gt(0).all()
         hashes.append(result.content_hash)
     assert hashes[0] == hashes[1]
+
+
+def test_bundled_text_example_validates_against_its_seed() -> None:
+    from registry import Registry
+    from registry.validation import validate_recipe
+
+    root = Path(__file__).resolve().parents[1]
+    recipe = validate_recipe(root / EXAMPLE, registry=Registry(root))
+    seed = pd.read_csv(root / recipe.seed.source)
+
+    check_text_columns(seed, recipe.generator.text_columns())
+    assert recipe.generator.text_columns() == ["remarks"] and len(seed) == 400
