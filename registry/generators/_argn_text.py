@@ -38,6 +38,7 @@ ROW_KEY = "__phantom_row"  # the key joining a row's text to its tabular columns
 TEXT_FOLDER = "text"  # the language model's workspace inside the tabular one, and in model/
 MODEL_STORE = "ModelStore"
 LANGUAGE_TEXT = "LANGUAGE_TEXT"
+INVALID_TEXT = "_INVALID_"  # the engine's language generation: output that was not valid JSON
 # import name -> the package that provides it (what the engine's language path imports)
 LANGUAGE_EXTRAS = {"peft": "peft", "json_repair": "json-repair", "xgrammar": "xgrammar"}
 
@@ -163,10 +164,12 @@ class TextColumnsModel:
             workspace_dir=self.workspace,
         )
         text = load_generated_data(self.workspace).set_index(ROW_KEY)
-        text = text.reindex(range(len(tabular)))
-        if text[self.columns].isna().all(axis=None) and len(tabular) > 0:
+        text = text.reindex(range(len(tabular)))[self.columns]
+        # Output the engine could not parse as JSON comes back as this marker: no text.
+        text = text.astype(object).where(text.notna() & (text != INVALID_TEXT), None)
+        if text.isna().all(axis=None):
             raise GeneratorError(f"{self.label} wrote no text for {len(tabular)} rows")
-        return text[self.columns].astype(object).where(text[self.columns].notna(), None)
+        return text
 
     def save(self, target: Path) -> None:
         """Copy the language model's ModelStore into ``target / text``."""
