@@ -38,6 +38,7 @@ ROW_KEY = "__phantom_row"  # the key joining a row's text to its tabular columns
 TEXT_FOLDER = "text"  # the language model's workspace inside the tabular one, and in model/
 MODEL_STORE = "ModelStore"
 LANGUAGE_TEXT = "LANGUAGE_TEXT"
+TRAINING_STATE = ("optimizer.pt", "lr-scheduler.pt", "dp-accountant.pt")
 INVALID_TEXT = "_INVALID_"  # the engine's language generation: output that was not valid JSON
 # import name -> the package that provides it (what the engine's language path imports)
 LANGUAGE_EXTRAS = {"peft": "peft", "json_repair": "json-repair", "xgrammar": "xgrammar"}
@@ -172,8 +173,13 @@ class TextColumnsModel:
         return text
 
     def save(self, target: Path) -> None:
-        """Copy the language model's ModelStore into ``target / text``."""
-        shutil.copytree(self.workspace / MODEL_STORE, target / TEXT_FOLDER / MODEL_STORE)
+        """Copy the language model's ModelStore into ``target / text`` (what sampling needs:
+        the optimizer's and scheduler's states only resume training)."""
+        shutil.copytree(
+            self.workspace / MODEL_STORE,
+            target / TEXT_FOLDER / MODEL_STORE,
+            ignore=shutil.ignore_patterns(*TRAINING_STATE),
+        )
 
     def load(self, folder: Path) -> None:
         """Take the language model saved in ``folder / text`` (a version's ``model/``)."""

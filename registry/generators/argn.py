@@ -78,7 +78,7 @@ from registry.generators._conditions import (
 )
 from registry.generators._torch import limited_threads, resolve_device, seeded, torch_thread_count
 from registry.generators.tabular import _one_line
-from registry.recipes import ARGN_MODEL_SIZES
+from registry.recipes import ARGN_MODEL_SIZES, TextColumns
 from registry.recipes import TabularArgnGenerator as ArgnConfig
 
 MODEL_STORE = "ModelStore"  # the engine's folder of a trained model, inside its workspace
@@ -250,6 +250,9 @@ class ArgnGenerator(BaseGenerator):
                     progress=self._epoch_progress,
                 )
         self.training = _training_summary(self._ws / MODEL_STORE, self.config)
+        if self._text is not None:
+            text_store = self._text.workspace / MODEL_STORE
+            self.training["text"] = _training_summary(text_store, self.config.text)
         if privacy is not None and (self.privacy_guarantee() or {}).get("epsilon") is None:
             raise GeneratorError(
                 f"generator.privacy.epsilon: {self.config.privacy.epsilon:g} was spent before the "
@@ -547,8 +550,9 @@ def _engine_frame(train: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _training_summary(store: Path, config: ArgnConfig) -> dict[str, Any]:
-    """Epochs, validation loss, what ended training and, with DP, the privacy spent."""
+def _training_summary(store: Path, config: ArgnConfig | TextColumns) -> dict[str, Any]:
+    """Epochs, validation loss, what ended training and, with DP, the privacy spent (of the
+    tabular model, or with a ``text:`` section of the language model)."""
     log = store / "model-data" / "progress-messages.csv"
     rows = list(csv.DictReader(log.open())) if log.is_file() else []
     if not rows:
@@ -567,7 +571,7 @@ def _training_summary(store: Path, config: ArgnConfig) -> dict[str, Any]:
         "stopped_by": stopped_by,
         "val_loss": min((float(r["val_loss"]) for r in rows if r.get("val_loss")), default=None),
     }
-    if config.privacy is not None:
+    if getattr(config, "privacy", None) is not None:
         budget = config.privacy.epsilon
         spent = [float(r["dp_eps"]) for r in rows if r.get("dp_eps") and r.get("val_loss")]
         within = [eps for eps in spent if eps <= budget]
