@@ -444,6 +444,38 @@ def budget_seconds(budget: float | str) -> float:
     return seconds
 
 
+LSTM_FROM_SCRATCH = "MOSTLY_AI/LSTMFromScratch-3m"
+
+
+class TextColumns(_Model):
+    """Free-text columns of a table seed (reviews, remarks, notes), written by the engine's
+    language model given the rest of the row."""
+
+    columns: list[str] = Field(min_length=1, description="The seed's free-text columns.")
+    model: str = Field(
+        LSTM_FROM_SCRATCH,
+        description="The engine's small LSTM, trained from scratch (offline, CPU), or a local "
+        "Hugging Face causal language model folder inside the registry (fine-tuned with LoRA).",
+    )
+    max_epochs: float = Field(
+        20.0, gt=0.0, le=10_000.0, description="Passes over the text; early stopping may end it."
+    )
+    max_training_time: float = Field(
+        5.0,
+        gt=0.0,
+        le=14_400.0,
+        description="Minutes; a safety cap: when it ends training, the text depends on the "
+        "machine's speed.",
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _distinct(cls, columns: list[str]) -> list[str]:
+        if len(set(columns)) < len(columns):
+            raise ValueError("names a column twice")
+        return columns
+
+
 class TabularArgnGenerator(GeneratorConfig):
     """``kind: table``: MOSTLY AI's TabularARGN (``mostlyai-engine``, ``model: argn``, the
     default), an autoregressive network trained on the seed's train part, with value protection,
@@ -533,6 +565,11 @@ class TabularArgnGenerator(GeneratorConfig):
         description="Where torch trains and samples (auto = cuda when present); cpu is "
         "the deterministic default.",
     )
+    text: TextColumns | None = Field(
+        None,
+        description="Free-text columns, generated after the others by the engine's language "
+        "model with the row as its context.",
+    )
 
     _target: str | None = PrivateAttr(None)  # the recipe's target: what auto scores utility on
 
@@ -557,6 +594,7 @@ class TabularArgnGenerator(GeneratorConfig):
         ]
         if self.rebalancing is not None:
             named.append(("generator.rebalancing.column", self.rebalancing.column))
+        named += [(f"generator.text.columns[{i}]", c) for i, c in enumerate(self.text_columns())]
         return named
 
     def requested_shares(self) -> dict[str, dict[str, float]]:
@@ -565,6 +603,9 @@ class TabularArgnGenerator(GeneratorConfig):
             column = shares.setdefault(self.rebalancing.column, {})
             column.update(self.rebalancing.probabilities)
         return shares
+
+    def text_columns(self) -> list[str]:
+        return list(self.text.columns) if self.text is not None else []
 
     @model_validator(mode="after")
     def _consistent(self) -> TabularArgnGenerator:
@@ -576,6 +617,19 @@ class TabularArgnGenerator(GeneratorConfig):
                 "trained with, so leave privacy out"
             )
         self._check_model_fields()
+        text = set(self.text_columns())
+        if text and self.privacy is not None:
+            raise ValueError(
+                "text columns are not trained with differential privacy yet; leave out privacy "
+                "or text"
+            )
+        fixed = [c.column for c in self.conditions]
+        fixed += [self.rebalancing.column] if self.rebalancing is not None else []
+        if text & set(fixed):
+            raise ValueError(
+                f"text column {sorted(text & set(fixed))[0]!r} cannot be conditioned or "
+                "rebalanced; use a categorical column"
+            )
         return self
 
     def _check_model_fields(self) -> None:
@@ -596,6 +650,11 @@ class TabularArgnGenerator(GeneratorConfig):
                     f"{argn_only[0]} is a TabularARGN setting; set model: argn (or auto) or "
                     "remove it"
                 )
+        if self.model != "argn" and self.text is not None:
+            raise ValueError(
+                f"text columns are written by TabularARGN's language model; model: {self.model} "
+                "would copy them as categories, so set model: argn"
+            )
         if self.model != "argn" and self.privacy is not None:
             raise ValueError(
                 f"privacy (DP-SGD) needs model: argn; model: {self.model} "

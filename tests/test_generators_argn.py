@@ -117,6 +117,16 @@ def test_table_recipe_reads_with_the_engines_defaults() -> None:
             r"generator: privacy trains a new model",
         ),
         ({"privacy": {"epsilon": 0}}, r"generator\.privacy\.epsilon: Input should be greater"),
+        ({"text": {"columns": []}}, r"generator\.text\.columns: List should have at least 1"),
+        ({"text": {"columns": ["sex", "sex"]}}, r"generator\.text\.columns: .*twice"),
+        (
+            {"text": {"columns": ["sex"]}, "privacy": {"epsilon": 4}},
+            r"generator: text columns are not trained with differential privacy",
+        ),
+        (
+            {"text": {"columns": ["sex"]}, "conditions": [condition("sex", "male", 0.5)]},
+            r"generator: text column 'sex' cannot be conditioned",
+        ),
     ],
 )
 def test_table_recipe_errors_name_the_field_in_one_line(

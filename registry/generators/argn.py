@@ -64,6 +64,11 @@ import numpy as np
 import pandas as pd
 
 from registry.errors import GeneratorError, PhantomError, RecipeError
+from registry.generators._argn_text import (
+    TextColumnsModel,
+    check_language_extras,
+    check_text_columns,
+)
 from registry.generators._base import MODEL_FOLDER, BaseGenerator, BuildContext, batch_seed
 from registry.generators._conditions import (
     checked_conditions,
@@ -75,7 +80,7 @@ from registry.generators._conditions import (
 )
 from registry.generators._torch import limited_threads, resolve_device, seeded, torch_thread_count
 from registry.generators.tabular import _one_line
-from registry.recipes import ARGN_MODEL_SIZES
+from registry.recipes import ARGN_MODEL_SIZES, TextColumns
 from registry.recipes import TabularArgnGenerator as ArgnConfig
 
 MODEL_STORE = "ModelStore"  # the engine's folder of a trained model, inside its workspace
@@ -156,6 +161,7 @@ class ArgnGenerator(BaseGenerator):
         self._dtypes: dict[Any, Any] = {}
         self._conditions: list[tuple[str, Any, float]] = []  # (engine column, value, fraction)
         self.training: dict[str, Any] = {}  # what the engine's training log says
+        self._text: TextColumnsModel | None = None  # the language model of text columns
 
     @property
     def _label(self) -> str:
@@ -190,7 +196,9 @@ class ArgnGenerator(BaseGenerator):
             (str(c), v, f) for c, v, f in checked_conditions(self.config.conditions, train)
         ]
         self._check_rebalancing_column(train)
-        frame = _engine_frame(train)
+        text_columns = self.config.text_columns()
+        check_text_columns(train, text_columns)
+        frame = _engine_frame(train.drop(columns=text_columns))
 
         try:
             from mostlyai import engine
@@ -199,7 +207,11 @@ class ArgnGenerator(BaseGenerator):
                 f"{self._label} needs mostlyai-engine, which did not import ({_one_line(exc)}); "
                 "run scripts/setup.sh"
             ) from exc
+        if self.config.text is not None:
+            check_language_extras(self._label)
         self._workspace = tempfile.TemporaryDirectory(prefix="phantom-argn-")
+        if self.config.text is not None:
+            self._text = TextColumnsModel(self.config.text, self._ws, label=self._label)
         privacy = self._dp_config()
         self.context.progress(
             f"training {self._label} for up to {self.config.max_epochs:g} epochs or "
@@ -226,7 +238,23 @@ class ArgnGenerator(BaseGenerator):
                 workspace_dir=self._ws,
                 update_progress=self._epoch_progress,
             )
+            if self._text is not None:
+                self.context.progress(
+                    f"training the language model ({self.config.text.model}) for text columns "
+                    f"{', '.join(text_columns)}"
+                )
+                self._text.fit(
+                    train,
+                    frame,
+                    value_protection=self.config.value_protection,
+                    device=self.device,
+                    locate=self.context.locate,
+                    progress=self._epoch_progress,
+                )
         self.training = _training_summary(self._ws / MODEL_STORE, self.config)
+        if self._text is not None:
+            text_store = self._text.workspace / MODEL_STORE
+            self.training["text"] = _training_summary(text_store, self.config.text)
         if privacy is not None and (self.privacy_guarantee() or {}).get("epsilon") is None:
             raise GeneratorError(
                 f"generator.privacy.epsilon: {self.config.privacy.epsilon:g} was spent before the "
@@ -295,7 +323,20 @@ class ArgnGenerator(BaseGenerator):
             raise GeneratorError(f"{self._label} returned {len(frame)} rows instead of {rows}")
         if self._conditions:
             frame = frame.iloc[np.random.default_rng(seed).permutation(len(frame))]
-        return self._like_seed(frame.reset_index(drop=True))
+        frame = frame.reset_index(drop=True)
+        if self._text is not None:
+            with (
+                _engine_state(seed, workspace),
+                _engine_errors(f"{self._label} could not write text columns"),
+            ):
+                text = self._text.generate(
+                    frame,
+                    device=self.device,
+                    temperature=self.config.sampling_temperature,
+                    top_p=self.config.sampling_top_p,
+                )
+            frame = pd.concat([frame, text], axis=1)
+        return self._like_seed(frame)
 
     def _generate(self, rows: int, seed_data: pd.DataFrame | None) -> pd.DataFrame:
         from mostlyai import engine
@@ -388,6 +429,9 @@ class ArgnGenerator(BaseGenerator):
             "training": self.training,
             "load_with": "mostlyai.engine.generate(workspace_dir=<a folder holding ModelStore/>)",
         }
+        if self._text is not None:
+            self._text.save(target)
+            info["text_columns"] = self._text.columns
         (target / SAVED_INFO).write_text(json.dumps(info, indent=2) + "\n")
         return True
 
@@ -409,6 +453,17 @@ class ArgnGenerator(BaseGenerator):
         self._workspace = tempfile.TemporaryDirectory(prefix="phantom-argn-")
         shutil.copytree(folder / MODEL_STORE, self._ws / MODEL_STORE)
         self.training = dict(info.get("training", {}))
+        saved_text = info.get("text_columns") or []
+        if sorted(saved_text) != sorted(self.config.text_columns()):
+            raise RecipeError(
+                f"generator.text.columns: the saved model writes text columns "
+                f"{saved_text or 'none'}, the recipe says {self.config.text_columns() or 'none'}; "
+                "make them the same"
+            )
+        if self.config.text is not None:
+            check_language_extras(self._label)
+            self._text = TextColumnsModel(self.config.text, self._ws, label=self._label)
+            self._text.load(folder)
         if train is not None:
             self._columns = list(train.columns)
             self._dtypes = dict(train.dtypes.items())
@@ -521,8 +576,9 @@ def _engine_frame(train: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _training_summary(store: Path, config: ArgnConfig) -> dict[str, Any]:
-    """Epochs, validation loss, what ended training and, with DP, the privacy spent."""
+def _training_summary(store: Path, config: ArgnConfig | TextColumns) -> dict[str, Any]:
+    """Epochs, validation loss, what ended training and, with DP, the privacy spent (of the
+    tabular model, or with a ``text:`` section of the language model)."""
     log = store / "model-data" / "progress-messages.csv"
     rows = list(csv.DictReader(log.open())) if log.is_file() else []
     if not rows:
@@ -541,7 +597,7 @@ def _training_summary(store: Path, config: ArgnConfig) -> dict[str, Any]:
         "stopped_by": stopped_by,
         "val_loss": min((float(r["val_loss"]) for r in rows if r.get("val_loss")), default=None),
     }
-    if config.privacy is not None:
+    if getattr(config, "privacy", None) is not None:
         budget = config.privacy.epsilon
         spent = [float(r["dp_eps"]) for r in rows if r.get("dp_eps") and r.get("val_loss")]
         within = [eps for eps in spent if eps <= budget]
