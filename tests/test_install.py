@@ -17,6 +17,9 @@ from diffusers import DDIMScheduler, UNet2DModel
 from mostlyai.engine._tabular import generation, training
 from sdv.single_table import GaussianCopulaSynthesizer
 from transformers import CLIPTextModel, CLIPTokenizer
+import json_repair, peft, xgrammar  # the engine's language model (text columns)
+import openai, jinja2.sandbox, jsonschema, sympy, datasketch  # kind: llm
+import sentence_transformers, mlcroissant, imwatermark, ray, dvc_ssh  # extras dev installs
 print([m for m in ("torchvision", "torchaudio") if importlib.util.find_spec(m)])
 """
 
