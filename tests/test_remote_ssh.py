@@ -1,0 +1,101 @@
+"""A second DVC remote type: an SSH remote, passed through to DVC as a user would configure it.
+
+The server is a real SSH/SFTP server (:mod:`tests.ssh_server`) on 127.0.0.1 that checks the
+client's key; the client checks the server's host key against ``~/.ssh/known_hosts``. Phantom
+only writes the URL into ``.dvc/config``; credentials are DVC's own ``dvc remote modify``
+options, and the data goes through ``dvc-ssh``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import registry
+from registry import Registry
+from tests.conftest import SAMPLER_RECIPE, build_and_commit, run, write
+from tests.ssh_server import SSHServer
+
+
+@pytest.fixture
+def ssh_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A running SSH server whose host key is in this test's ``~/.ssh/known_hosts``."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))  # ssh clients read ~/.ssh/known_hosts and config
+    for role in ("AUTHOR", "COMMITTER"):  # a new HOME has no git identity
+        monkeypatch.setenv(f"GIT_{role}_NAME", "phantom")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "phantom@localhost")
+    with SSHServer(tmp_path / "ssh") as server:
+        write(home / ".ssh" / "known_hosts", server.known_hosts_line)
+        yield server
+
+
+def use_key(root: Path, server: SSHServer) -> None:
+    """What a user does in each checkout: name the key and user for the remote, locally."""
+    run(root, "dvc", "remote", "modify", "--local", "phantom", "keyfile", str(server.client_key))
+    run(root, "dvc", "remote", "modify", "--local", "phantom", "user", "phantom")
+
+
+@pytest.mark.slow
+def test_a_version_released_to_an_ssh_remote_is_read_back_by_a_fresh_clone(
+    ssh_server: SSHServer, tmp_path: Path
+) -> None:
+    storage = tmp_path / "ssh-storage"
+    storage.mkdir()
+    root = tmp_path / "registry"
+    run(tmp_path, "phantom", "init", str(root), "--remote", ssh_server.url(storage))
+    use_key(root, ssh_server)
+    recipe = write(
+        root / "recipes" / "txns.yaml",
+        SAMPLER_RECIPE.format(name="txns", version="1.0.0", rows=200, mean=3.5),
+    )
+    run(root, "phantom", "init")  # registers the recipe's DVC stage
+    build_and_commit(root, "txns 1.0.0")
+    assert recipe.exists()
+    run(root, "phantom", "release", "txns")
+    pushed = [path for path in storage.rglob("*") if path.is_file()]
+    assert pushed, "dvc push wrote nothing through the SSH server"
+
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(root), str(clone))
+    assert registry.Registry(clone).remote_url() == ssh_server.url(storage)
+    use_key(clone, ssh_server)
+    version = registry.resolve("txns@1.0.0", repo=clone)
+    folder = Registry(clone).fetch(version)  # from the remote: the clone's DVC cache is empty
+    assert folder != clone / "data" / "txns"
+    released = sorted(
+        p.relative_to(root / "data" / "txns")
+        for p in (root / "data" / "txns").rglob("*")
+        if p.is_file()
+    )
+    fetched = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    assert fetched == released
+    for path in released:
+        assert (folder / path).read_bytes() == (root / "data" / "txns" / path).read_bytes()
+
+    run(clone, "dvc", "pull", "-q")  # the user's own DVC command, through the same remote
+    assert (clone / "data" / "txns" / "manifest.json").read_bytes() == (
+        root / "data" / "txns" / "manifest.json"
+    ).read_bytes()
+
+
+@pytest.mark.slow
+def test_an_ssh_remote_without_the_key_is_refused_by_the_server(
+    ssh_server: SSHServer, tmp_path: Path
+) -> None:
+    """The server really authenticates: without the keyfile the push fails with one line."""
+    storage = tmp_path / "ssh-storage"
+    storage.mkdir()
+    root = tmp_path / "registry"
+    Registry.init(root, remote=ssh_server.url(storage))
+    write(
+        root / "recipes" / "txns.yaml",
+        SAMPLER_RECIPE.format(name="txns", version="1.0.0", rows=50, mean=3.5),
+    )
+    run(root, "phantom", "init")
+    build_and_commit(root, "txns 1.0.0")
+    result = run(root, "phantom", "release", "txns", check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: dvc push of data/txns failed")
+    assert not [path for path in storage.rglob("*") if path.is_file()]
