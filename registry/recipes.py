@@ -640,6 +640,21 @@ class QualityGates(_Model):
     )
 
 
+class ReviewPolicy(_Model):
+    """Human review of a version: the share of rows a person looks at, and what must pass.
+
+    With ``min_accept`` set, ``phantom release`` and ``phantom publish`` wait until every
+    sampled row is reviewed and at least that share of them is accepted (see
+    :mod:`registry.review`).
+    """
+
+    share: float = Field(0.05, gt=0.0, le=1.0, description="Share of the rows drawn for review")
+    max_rows: int = Field(200, ge=1, description="At most this many rows, whatever the share")
+    min_accept: float | None = Field(
+        None, ge=0.0, le=1.0, description="Gate: the accepted share release and publish need"
+    )
+
+
 class CardMeta(_Model):
     """Extra Hugging Face card metadata copied into the card's front matter."""
 
@@ -668,6 +683,7 @@ class Recipe(_Model):
     random_seed: int = Field(0, ge=0, le=2**32 - 1)
     target: str | None = None
     quality: QualityGates = Field(default_factory=QualityGates)
+    review: ReviewPolicy | None = None
     card: CardMeta = Field(default_factory=CardMeta)
 
     @field_validator("generator", mode="before")

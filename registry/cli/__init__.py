@@ -76,9 +76,9 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
 
 
 # Commands register themselves on `app` when their module is imported.
-from registry.cli import browse, build, catalog, hub, quality, tui  # noqa: E402
+from registry.cli import browse, build, catalog, hub, quality, review, tui  # noqa: E402
 
-__all__ = ["app", "browse", "build", "catalog", "hub", "main", "quality", "tui"]
+__all__ = ["app", "browse", "build", "catalog", "hub", "main", "quality", "review", "tui"]
 
 
 #: Allocations between young collections of the cyclic garbage collector in a ``phantom``

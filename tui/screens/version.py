@@ -37,6 +37,7 @@ from registry.browse import (
     version_rows,
 )
 from registry.errors import PhantomError
+from registry.review import review_card_section
 from registry.versions import SemVer
 from tui import _format as fmt
 from tui.screens._base import PhantomScreen
@@ -61,6 +62,7 @@ class VersionScreen(PhantomScreen):
         Binding("p", "pull", "Pull data"),
         Binding("c", "compare", "Compare prev."),
         Binding("s", "sql", "SQL"),
+        Binding("v", "review", "Review rows", show=False),
     ]
 
     #: The verified local folder of the version's files, once known to be here.
@@ -148,6 +150,7 @@ class VersionScreen(PhantomScreen):
         # Rich's Markdown in one Static: Textual's Markdown widget mounts a widget per block
         # and table cell, which made opening a version noticeably slower.
         self.card = card_for_terminal(detail.card) or f"*{detail.tag} has no card in git.*"
+        self.card += review_card_section(self.registry.root, detail.tag)
         self.query_one("#card-markdown", Static).update(
             RichMarkdown(self.card, code_theme="ansi_dark", hyperlinks=False)
         )
@@ -474,6 +477,11 @@ class VersionScreen(PhantomScreen):
         from tui.screens.sql import SqlScreen
 
         self.app.push_screen(SqlScreen(f'SELECT * FROM "{self.tag}" LIMIT 100'))
+
+    def action_review(self) -> None:
+        from tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.tag))
 
     def action_compare(self) -> None:
         self.compare_previous()
