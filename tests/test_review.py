@@ -98,6 +98,10 @@ def test_release_waits_for_the_review_and_its_accept_share(pen: Path) -> None:
     shown = phantom(pen, "show", "pen@1.0.0").stdout
     assert "review 3 of 3 sampled rows (5%) reviewed, 2 accepted (67%)" in shown
 
+    phantom(pen, "review", "pen@1.0.0", "--reject", "1,2")  # second thoughts: publish waits
+    with pytest.raises(PublishError, match=r"^pen@1\.0\.0 needs a human review before publish"):
+        Registry(pen).publish("pen@1.0.0", "org/pen")  # refused before the Hub is asked
+
 
 @pytest.mark.slow
 def test_a_review_of_other_content_or_an_uncommitted_one_does_not_count(pen: Path) -> None:
