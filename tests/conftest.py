@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,17 @@ quality: {{min_overall: 0}}
 """
 
 
+@contextlib.contextmanager
+def session_user_dirs(home: Path) -> Iterator[None]:
+    """For session fixtures: the user dirs under ``home`` and ``phantom``/``dvc`` on PATH, as
+    the autouse per-test fixture (:func:`isolated_user_dirs`) sets them."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_DATA_HOME", str(home / "data"))
+        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
+        env.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        yield
+
+
 @pytest.fixture(scope="session")
 def released_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A registry where the tiny digits recipe was built by `dvc repro` and released as 1.0.0
@@ -65,10 +77,7 @@ def released_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     home = tmp_path_factory.mktemp("digits")
     root = home / "registry"
-    with pytest.MonkeyPatch.context() as env:  # what the autouse per-test fixture sets
-        env.setenv("XDG_DATA_HOME", str(home / "data"))
-        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
-        env.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    with session_user_dirs(home):
         Registry.init(root, remote=home / "remote")
         recipe = write(root / "recipes" / "digits.yaml", TINY_DIGITS.format(name="digits"))
         store.register_stage(root, load_recipe(recipe))
@@ -192,10 +201,7 @@ def built_for_review(tmp_path_factory: pytest.TempPathFactory) -> Path:
     review of 3 rows. Tests take a copy (:func:`copy_registry`)."""
     home = tmp_path_factory.mktemp("review")
     root = home / "registry"
-    with pytest.MonkeyPatch.context() as env:  # what the autouse per-test fixture sets
-        env.setenv("XDG_DATA_HOME", str(home / "data"))
-        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
-        env.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    with session_user_dirs(home):
         Registry.init(root, remote=home / "remote")
         write(root / "recipes" / "seeds" / "penguins.csv", PENGUINS_SEED.read_text())
         write(root / "recipes" / "pen.yaml", REVIEWED_PENGUINS)

@@ -37,47 +37,50 @@ def use_key(root: Path, server: SSHServer) -> None:
     run(root, "dvc", "remote", "modify", "--local", "phantom", "user", "phantom")
 
 
-@pytest.mark.slow
-def test_a_version_released_to_an_ssh_remote_is_read_back_by_a_fresh_clone(
-    ssh_server: SSHServer, tmp_path: Path
-) -> None:
-    storage = tmp_path / "ssh-storage"
+def registry_on(server: SSHServer, storage: Path, root: Path, *, with_key: bool = True) -> Path:
+    """`phantom init --remote ssh://...`, a sampler recipe built by `dvc repro` and committed:
+    ready for `phantom release`."""
     storage.mkdir()
-    root = tmp_path / "registry"
-    run(tmp_path, "phantom", "init", str(root), "--remote", ssh_server.url(storage))
-    use_key(root, ssh_server)
-    recipe = write(
+    run(root.parent, "phantom", "init", str(root), "--remote", server.url(storage))
+    if with_key:
+        use_key(root, server)
+    write(
         root / "recipes" / "txns.yaml",
         SAMPLER_RECIPE.format(name="txns", version="1.0.0", rows=200, mean=3.5),
     )
     run(root, "phantom", "init")  # registers the recipe's DVC stage
     build_and_commit(root, "txns 1.0.0")
-    assert recipe.exists()
+    return root
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(path.relative_to(folder) for path in folder.rglob("*") if path.is_file())
+
+
+@pytest.mark.slow
+def test_a_version_released_to_an_ssh_remote_is_read_back_by_a_fresh_clone(
+    ssh_server: SSHServer, tmp_path: Path
+) -> None:
+    storage = tmp_path / "ssh-storage"
+    root = registry_on(ssh_server, storage, tmp_path / "registry")
     run(root, "phantom", "release", "txns")
-    pushed = [path for path in storage.rglob("*") if path.is_file()]
-    assert pushed, "dvc push wrote nothing through the SSH server"
+    assert files_under(storage), "dvc push wrote nothing through the SSH server"
 
     clone = tmp_path / "clone"
     run(tmp_path, "git", "clone", "-q", str(root), str(clone))
-    assert registry.Registry(clone).remote_url() == ssh_server.url(storage)
+    assert Registry(clone).remote_url() == ssh_server.url(storage)
     use_key(clone, ssh_server)
     version = registry.resolve("txns@1.0.0", repo=clone)
     folder = Registry(clone).fetch(version)  # from the remote: the clone's DVC cache is empty
+    released = root / "data" / "txns"
     assert folder != clone / "data" / "txns"
-    released = sorted(
-        p.relative_to(root / "data" / "txns")
-        for p in (root / "data" / "txns").rglob("*")
-        if p.is_file()
-    )
-    fetched = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
-    assert fetched == released
-    for path in released:
-        assert (folder / path).read_bytes() == (root / "data" / "txns" / path).read_bytes()
+    assert files_under(folder) == files_under(released)
+    for path in files_under(released):
+        assert (folder / path).read_bytes() == (released / path).read_bytes()
 
     run(clone, "dvc", "pull", "-q")  # the user's own DVC command, through the same remote
-    assert (clone / "data" / "txns" / "manifest.json").read_bytes() == (
-        root / "data" / "txns" / "manifest.json"
-    ).read_bytes()
+    for path in files_under(released):
+        assert (clone / "data" / "txns" / path).read_bytes() == (released / path).read_bytes()
 
 
 @pytest.mark.slow
@@ -86,16 +89,9 @@ def test_an_ssh_remote_without_the_key_is_refused_by_the_server(
 ) -> None:
     """The server really authenticates: without the keyfile the push fails with one line."""
     storage = tmp_path / "ssh-storage"
-    storage.mkdir()
-    root = tmp_path / "registry"
-    Registry.init(root, remote=ssh_server.url(storage))
-    write(
-        root / "recipes" / "txns.yaml",
-        SAMPLER_RECIPE.format(name="txns", version="1.0.0", rows=50, mean=3.5),
-    )
-    run(root, "phantom", "init")
-    build_and_commit(root, "txns 1.0.0")
+    root = registry_on(ssh_server, storage, tmp_path / "registry", with_key=False)
     result = run(root, "phantom", "release", "txns", check=False)
     assert result.returncode == 2
     assert result.stderr.startswith("error: dvc push of data/txns failed")
-    assert not [path for path in storage.rglob("*") if path.is_file()]
+    assert not files_under(storage)
+    assert not run(root, "git", "tag", "--list").stdout.strip()  # nothing was tagged
