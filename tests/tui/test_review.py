@@ -68,6 +68,9 @@ async def test_a_review_in_the_tui_lands_in_git_and_unblocks_the_release(
     assert log[0].startswith("review pen@1.0.0: 3 of 3 sampled rows")
     assert "reviews/pen@1.0.0.yaml" in log
     assert registry.release("pen").tag == "pen@1.0.0"
+    async with PhantomApp(registry=Registry(root)).run_test(size=SIZE) as pilot:
+        version = await open_version(pilot, "pen@1.0.0")
+        assert "## Human review\n\n3 of 3 sampled rows (5%) reviewed, 2 accepted" in version.card
 
 
 @pytest.mark.slow
