@@ -1,6 +1,8 @@
 """Local vs Ray builds of the same recipe: rows/s and peak RSS per process, side by side.
 
-Run: .venv/bin/python benchmarks/scale_out.py [--rows 1000000 10000000] [--kind gaussian_copula]
+Run: .venv/bin/python benchmarks/scale_out.py [--rows 1000000 10000000 50000000]
+[--kind gaussian_copula] (each size is a row of the table; 50M rows take about an hour per
+executor on 2 CPUs and write ~1.1 GB per build into a temporary folder)
 
 Each size is built twice in a fresh registry, by `/usr/bin/time -v phantom materialize RECIPE
 --executor local|ray`; the Ray build starts its own local Ray runtime (all CPUs of this
@@ -148,7 +150,7 @@ def build(kind: str, rows: int, executor: str, phantom: str) -> Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000, 50_000_000])
     parser.add_argument("--kind", choices=sorted(RECIPES), default="gaussian_copula")
     parser.add_argument("--executors", nargs="+", default=["local", "ray"])
     args = parser.parse_args()
