@@ -52,7 +52,7 @@ model and the sample, not the rows. Sampling scales with cores until one of thre
 (1) parallelism is one task per shard (at most 1M rows / ~128 MB), so 50M rows use at most
 50 cores and 1B rows 1,000; (2) every task writes its shard into the build's staging folder,
 which must be storage all nodes mount, and its write bandwidth is then the ceiling (here
-~0.7 MB/s per core; a thousand cores want ~700 MB/s); (3) what stays serial on the driver:
+~0.5 MB/s per core; a thousand cores want ~500 MB/s); (3) what stays serial on the driver:
 fitting, scoring the 100k-row sample (seconds), DVC hashing the output and `dvc push` (both
 read every byte through the driver's node: at 1B rows, ~22 GB). Past that, the next step is
 to let DVC push from the nodes (or write straight to the remote) rather than more workers.
