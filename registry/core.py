@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from registry.diff import VersionDiff
     from registry.hub import PublishResult, PullResult
     from registry.materialize import MaterializeResult
+    from registry.review import ReviewSession
     from registry.verification import Verified
     from registry.versions import Version
 
@@ -119,8 +120,20 @@ class Registry:
         )
 
     def release(self, name: str) -> Version:
-        """Tag ``name@<recipe version>`` and push its data; see :func:`registry.store.release`."""
-        return store.release(self.root, self.load_recipe(name))
+        """Tag ``name@<recipe version>`` and push its data; see :func:`registry.store.release`.
+
+        A recipe with ``review.min_accept`` waits for its review (:mod:`registry.review`)."""
+        from registry.review import require_review
+
+        recipe = self.load_recipe(name)
+        require_review(self.root, recipe, self.root / "data" / name, action="release")
+        return store.release(self.root, recipe)
+
+    def review(self, spec: str) -> ReviewSession:
+        """The human review of ``name@version``; see :func:`registry.review.open_review`."""
+        from registry.review import open_review
+
+        return open_review(self, spec)
 
     # --- versions and data -----------------------------------------------------------------
 
@@ -198,6 +211,7 @@ class Registry:
     ) -> PublishResult:
         """Publish a released version to a Hub dataset repo; see :func:`registry.hub.publish`."""
         from registry.hub import publish
+        from registry.review import require_published_review
         from registry.settings import load_settings
         from registry.signing import check_signature
 
@@ -205,6 +219,7 @@ class Registry:
             if load_settings(self.root).signing.required:  # unsigned or tampered: refused
                 check_signature(folder, self.root, required=True)
 
+        require_published_review(self, spec)
         return publish(
             self, spec, repo_id, private=private, api=api, progress=progress, check=signature_policy
         )

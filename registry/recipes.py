@@ -1318,6 +1318,21 @@ class BiasAudit(_Model):
     columns: list[str] = Field(min_length=1, description="Sensitive group columns, e.g. [sex].")
 
 
+class ReviewPolicy(_Model):
+    """Human review of a version: the share of rows a person looks at, and what must pass.
+
+    With ``min_accept`` set, ``phantom release`` and ``phantom publish`` wait until every
+    sampled row is reviewed and at least that share of them is accepted (see
+    :mod:`registry.review`).
+    """
+
+    share: float = Field(0.05, gt=0.0, le=1.0, description="Share of the rows drawn for review")
+    max_rows: int = Field(200, ge=1, description="At most this many rows, whatever the share")
+    min_accept: float | None = Field(
+        None, ge=0.0, le=1.0, description="Gate: the accepted share release and publish need"
+    )
+
+
 class CardMeta(_Model):
     """Extra Hugging Face card metadata copied into the card's front matter."""
 
@@ -1352,6 +1367,7 @@ class Recipe(_Model):
     bias_audit: BiasAudit | None = Field(
         None, description="Group shares, target rates and TSTR per group (tables with a seed)."
     )
+    review: ReviewPolicy | None = None
     card: CardMeta = Field(default_factory=CardMeta)
 
     @field_validator("generator", mode="before")

@@ -307,7 +307,7 @@ def push_data(root: Path, name: str) -> None:
     try:
         with Repo(os.fspath(root)) as repo:
             repo.push(targets=[_stage_target(root, name)])
-    except DvcException as exc:
+    except (DvcException, OSError) as exc:  # a remote's plugin raises OSErrors of its own
         raise ReleaseError(f"dvc push of data/{name} failed: {exc}") from exc
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,17 @@ quality: {{min_overall: 0}}
 """
 
 
+@contextlib.contextmanager
+def session_user_dirs(home: Path) -> Iterator[None]:
+    """For session fixtures: the user dirs under ``home`` and ``phantom``/``dvc`` on PATH, as
+    the autouse per-test fixture (:func:`isolated_user_dirs`) sets them."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_DATA_HOME", str(home / "data"))
+        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
+        env.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        yield
+
+
 @pytest.fixture(scope="session")
 def released_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A registry where the tiny digits recipe was built by `dvc repro` and released as 1.0.0
@@ -66,10 +78,7 @@ def released_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     home = tmp_path_factory.mktemp("digits")
     root = home / "registry"
-    with pytest.MonkeyPatch.context() as env:  # what the autouse per-test fixture sets
-        env.setenv("XDG_DATA_HOME", str(home / "data"))
-        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
-        env.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    with session_user_dirs(home):
         Registry.init(root, remote=home / "remote")
         recipe = write(root / "recipes" / "digits.yaml", TINY_DIGITS.format(name="digits"))
         store.register_stage(root, load_recipe(recipe))
@@ -182,3 +191,40 @@ def registry_with_two_versions(registry_root: Path, make_sampler_recipe) -> Path
     build_and_commit(registry_root, "txns 1.1.0")
     Registry(registry_root).release("txns")
     return registry_root
+
+
+REVIEWED_PENGUINS = """\
+name: pen
+version: 1.0.0
+seed: {source: recipes/seeds/penguins.csv, holdout: 0.2}
+generator: {kind: sdv, model: gaussian_copula}
+rows: 60
+splits: {train: 0.8, test: 0.2}
+random_seed: 5
+review: {share: 0.05, min_accept: 0.6}
+"""
+
+
+@pytest.fixture(scope="session")
+def built_for_review(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry where `pen` (60 penguins-seeded rows, ``review: {share: 0.05, min_accept:
+    0.6}``) is built by `dvc repro` and committed, not released: its release waits for a
+    review of 3 rows. Tests take a copy (:func:`copy_registry`)."""
+    home = tmp_path_factory.mktemp("review")
+    root = home / "registry"
+    with session_user_dirs(home):
+        Registry.init(root, remote=home / "remote")
+        write(root / "recipes" / "seeds" / "penguins.csv", PENGUINS_SEED.read_text())
+        write(root / "recipes" / "pen.yaml", REVIEWED_PENGUINS)
+        Registry.init(root)  # registers the recipe's DVC stage
+        build_and_commit(root, "pen 1.0.0")
+    return root
+
+
+def copy_registry(template: Path, tmp_path: Path) -> Path:
+    """A private copy of a registry built once per session (git, DVC cache, data)."""
+    import shutil
+
+    root = tmp_path / "registry"
+    shutil.copytree(template, root, symlinks=True)
+    return root

@@ -21,6 +21,7 @@ from registry import Registry
 from registry._hashing import sha256_file
 from registry.cli import app
 from registry.errors import GeneratorError
+from tests.conftest import TINY_DIGITS, write
 
 GAUSSIAN_COPULA = """\
 generator: {kind: sdv, model: gaussian_copula}
@@ -103,6 +104,28 @@ def test_ray_build_of_a_gaussian_copula_recipe_has_the_local_content_hash_and_co
     rows = pd.read_parquet(registry_root / "data/pen/data")
     nulls = {column["name"]: column["nulls"] for column in on_ray["columns"]}
     assert nulls == rows.isna().sum().to_dict()
+
+
+@pytest.mark.slow
+def test_ray_build_of_an_image_recipe_has_the_local_content_hash(
+    registry_root: Path, released_digits: Path
+) -> None:
+    """The tiny digits diffusion recipe (the session's local build is ``released_digits``):
+    the UNet is fitted once by the driver, the PNG shards are sampled by Ray tasks."""
+    recipe = write(registry_root / "recipes" / "digits.yaml", TINY_DIGITS.format(name="digits"))
+
+    result = CliRunner().invoke(app, ["materialize", str(recipe), "--executor", "ray"])
+
+    assert result.exit_code == 0, result.output
+    assert "sampling 80 rows on ray" in result.stderr
+    on_ray = json.loads((registry_root / "data/digits/manifest.json").read_text())
+    local = json.loads((released_digits / "data/digits/manifest.json").read_text())
+    assert on_ray["content_hash"] == local["content_hash"]
+    assert on_ray["files"] == local["files"]
+    assert sorted(Path(f).name for f in on_ray["files"] if f.endswith(".parquet")) == [
+        "test-00000-of-00001.parquet",
+        "train-00000-of-00001.parquet",
+    ]
 
 
 class DiesOnce:

@@ -76,7 +76,7 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
 
 
 # Commands register themselves on `app` when their module is imported.
-from registry.cli import browse, build, catalog, hub, provenance, quality, tui  # noqa: E402
+from registry.cli import browse, build, catalog, hub, provenance, quality, review, tui  # noqa: E402
 
 __all__ = [
     "app",
@@ -87,6 +87,7 @@ __all__ = [
     "main",
     "provenance",
     "quality",
+    "review",
     "tui",
 ]
 

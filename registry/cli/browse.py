@@ -65,4 +65,7 @@ def show(spec: Annotated[str, typer.Argument(help="name or name@version.")]) -> 
             f"fidelity {fidelity['score']:.3f} (shapes {fidelity['column_shapes']:.3f}, "
             f"pair trends {fidelity['column_pair_trends']})"
         )
+    from registry.review import review_summary
+
+    typer.echo(f"review {review_summary(registry.root, row.tag) or 'none'}")
     typer.echo(f"files in {folder}")

@@ -38,6 +38,7 @@ from registry.browse import (
 )
 from registry.errors import PhantomError
 from registry.llm.report import generation_lines
+from registry.review import review_card_section
 from registry.versions import SemVer
 from tui import _format as fmt
 from tui.screens._base import PhantomScreen
@@ -62,6 +63,7 @@ class VersionScreen(PhantomScreen):
         Binding("p", "pull", "Pull data"),
         Binding("c", "compare", "Compare prev."),
         Binding("s", "sql", "SQL"),
+        Binding("v", "review", "Review rows", show=False),
     ]
 
     #: The verified local folder of the version's files, once known to be here.
@@ -149,6 +151,7 @@ class VersionScreen(PhantomScreen):
         # Rich's Markdown in one Static: Textual's Markdown widget mounts a widget per block
         # and table cell, which made opening a version noticeably slower.
         self.card = card_for_terminal(detail.card) or f"*{detail.tag} has no card in git.*"
+        self.card += review_card_section(self.registry.root, detail.tag)
         self.query_one("#card-markdown", Static).update(
             RichMarkdown(self.card, code_theme="ansi_dark", hyperlinks=False)
         )
@@ -491,6 +494,11 @@ class VersionScreen(PhantomScreen):
         from tui.screens.sql import SqlScreen
 
         self.app.push_screen(SqlScreen(f'SELECT * FROM "{self.tag}" LIMIT 100'))
+
+    def action_review(self) -> None:
+        from tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.tag))
 
     def action_compare(self) -> None:
         self.compare_previous()
