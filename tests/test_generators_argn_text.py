@@ -32,7 +32,7 @@ MISSING = missing_language_extras()
 needs_language_model = pytest.mark.skipif(
     bool(MISSING), reason=f"the engine's language model needs {', '.join(MISSING)}"
 )
-EXAMPLE = "recipes/extras/bird-strikes.yaml"  # the bundled example of a text column
+EXAMPLE = "recipes/bird-strikes.yaml"  # the bundled example of a text column
 TINY_TEXT: dict[str, Any] = {
     "model_size": "S",
     "max_epochs": 1,

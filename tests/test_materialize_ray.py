@@ -157,6 +157,9 @@ class DiesOnce:
     def gather(self, reports: list[tuple[int, dict[str, Any]]]) -> Any:
         return self.inner.gather(reports)
 
+    def model_selection(self) -> dict[str, Any] | None:
+        return self.inner.model_selection()
+
 
 def test_ray_build_survives_a_worker_that_dies_and_writes_the_same_bytes(
     registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
