@@ -222,7 +222,11 @@ def build(
         training = json.loads(info.read_text()).get("training") or {}
         row["epochs"] = training.get("epochs")
         row["stopped_by"] = training.get("stopped_by")
-        row["auto_choice"] = json.loads(info.read_text()).get("auto")
+    selection = q.get("model_selection") or {}  # model: auto's winner and candidates
+    row["auto_winner"] = selection.get("winner")
+    row["auto_candidates"] = {
+        c["model"]: c.get("overall", c.get("skipped")) for c in selection.get("candidates", [])
+    }
     return row
 
 
