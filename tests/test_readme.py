@@ -85,8 +85,9 @@ def shrink(recipe: dict) -> dict:
         generator.update(epochs=1, width=8, steps=2)
     if "epochs" in generator.get("params", {}):
         generator["params"]["epochs"] = 5
-    if "text" in generator:  # the language model of text columns: one short epoch
+    if "text" in generator:  # the language model of text columns: one short epoch, few texts
         generator["text"].update(max_epochs=1, max_training_time=0.2)
+        recipe["rows"] = 40
     if generator["kind"] == "table" and generator.get("model") == "auto":
         generator["budget"] = "1s"  # the first candidate (the copula) only
     recipe["quality"] = {"min_overall": 0}  # tiny models miss the real gates
