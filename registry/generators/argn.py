@@ -51,7 +51,6 @@ import json
 import os
 import shutil
 import tempfile
-import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from functools import partial
@@ -63,7 +62,7 @@ from unittest.mock import patch
 import numpy as np
 import pandas as pd
 
-from registry.errors import GeneratorError, PhantomError, RecipeError
+from registry.errors import GeneratorError, RecipeError
 from registry.generators._argn_text import (
     TextColumnsModel,
     check_language_extras,
@@ -78,8 +77,8 @@ from registry.generators._conditions import (
     saved_dtype,
     unknown_category,
 )
+from registry.generators._errors import engine_errors, one_line
 from registry.generators._torch import limited_threads, resolve_device, seeded, torch_thread_count
-from registry.generators.tabular import _one_line
 from registry.recipes import ARGN_MODEL_SIZES, TextColumns
 from registry.recipes import TabularArgnGenerator as ArgnConfig
 
@@ -96,19 +95,6 @@ SAVED_INFO = "phantom.json"
 # with them the rows) do not change with the machine's load. 16 GB is the engine's middle tier.
 HEURISTIC_RAM = "16g"
 CATEGORICAL = "TABULAR_CATEGORICAL"
-
-
-@contextmanager
-def _engine_errors(what: str) -> Iterator[None]:
-    """Turn whatever the engine raises inside the block into a one-line GeneratorError."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    except PhantomError:
-        raise
-    except Exception as exc:  # the engine's errors share no base class; translate them once
-        raise GeneratorError(f"{what}: {_one_line(exc)}") from exc
 
 
 @contextmanager
@@ -204,7 +190,7 @@ class ArgnGenerator(BaseGenerator):
             from mostlyai import engine
         except ImportError as exc:
             raise GeneratorError(
-                f"{self._label} needs mostlyai-engine, which did not import ({_one_line(exc)}); "
+                f"{self._label} needs mostlyai-engine, which did not import ({one_line(exc)}); "
                 "run scripts/setup.sh"
             ) from exc
         if self.config.text is not None:
@@ -219,7 +205,7 @@ class ArgnGenerator(BaseGenerator):
         )
         with (
             _engine_state(self.random_seed, self._ws),
-            _engine_errors(f"{self._label} could not train on the seed"),
+            engine_errors(f"{self._label} could not train on the seed"),
         ):
             engine.split(tgt_data=frame, model_type="TABULAR", workspace_dir=self._ws)
             engine.analyze(
@@ -310,7 +296,7 @@ class ArgnGenerator(BaseGenerator):
         parts: list[pd.DataFrame] = []
         with (
             _engine_state(seed, workspace),
-            _engine_errors(f"{self._label} could not sample"),
+            engine_errors(f"{self._label} could not sample"),
         ):
             for (column, value, _fraction), count in zip(self._conditions, counts, strict=True):
                 if count:
@@ -327,7 +313,7 @@ class ArgnGenerator(BaseGenerator):
         if self._text is not None:
             with (
                 _engine_state(seed, workspace),
-                _engine_errors(f"{self._label} could not write text columns"),
+                engine_errors(f"{self._label} could not write text columns"),
             ):
                 text = self._text.generate(
                     frame,

@@ -26,10 +26,10 @@ import pandas as pd
 
 from registry.errors import GeneratorError
 from registry.generators._base import MODEL_FOLDER, BuildContext
+from registry.generators._errors import engine_errors
 from registry.generators.argn import (
     MODEL_STORE,
     ArgnGenerator,
-    _engine_errors,
     _engine_frame,
     _engine_state,
     _training_summary,
@@ -70,7 +70,7 @@ class SequenceArgnGenerator(ArgnGenerator):
         )
         with (
             _engine_state(self.random_seed, self._ws),
-            _engine_errors(f"{self._label} could not train on the seed"),
+            engine_errors(f"{self._label} could not train on the seed"),
         ):
             engine.split(
                 tgt_data=_engine_frame(children),
@@ -101,7 +101,7 @@ class SequenceArgnGenerator(ArgnGenerator):
             return self._like_seed(pd.DataFrame({str(c): [] for c in self._columns}))
         with (
             _engine_state(seed, self._ws),
-            _engine_errors(f"{self._label} could not sample"),
+            engine_errors(f"{self._label} could not sample"),
         ):
             engine.generate(
                 ctx_data=_engine_frame(parents),

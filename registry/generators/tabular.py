@@ -52,7 +52,6 @@ Errors
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -64,7 +63,7 @@ from unittest.mock import patch
 import numpy as np
 import pandas as pd
 
-from registry.errors import GeneratorError, PhantomError, RecipeError
+from registry.errors import GeneratorError, RecipeError
 from registry.generators._base import MODEL_FOLDER, BaseGenerator, BuildContext, batch_seed
 from registry.generators._conditions import (
     checked_conditions,
@@ -72,6 +71,7 @@ from registry.generators._conditions import (
     find_column_in,
     saved_dtype,
 )
+from registry.generators._errors import engine_errors
 from registry.generators._torch import limited_threads, resolve_device, seeded, torch_thread_count
 from registry.recipes import SdvGenerator as SdvConfig
 
@@ -105,19 +105,6 @@ MODELLED_SDTYPES = frozenset({"numerical", "categorical", "datetime", "boolean",
 
 
 @contextmanager
-def _sdv_errors(what: str) -> Iterator[None]:
-    """Turn whatever SDV raises inside the block into a one-line :class:`GeneratorError`."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    except PhantomError:
-        raise
-    except Exception as exc:  # SDV's errors share no base class; translate them all, once
-        raise GeneratorError(f"{what}: {_one_line(exc)}") from exc
-
-
-@contextmanager
 def _quiet_sdv_progress() -> Iterator[None]:
     """Silence the tqdm bar SDV's ``sample_from_conditions`` always draws on stderr.
 
@@ -133,12 +120,6 @@ def _quiet_sdv_progress() -> Iterator[None]:
     quiet = SimpleNamespace(tqdm=partial(module.tqdm, disable=True))
     with patch.object(sdv_base, "tqdm", quiet):
         yield
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = " ".join(lines) if lines else type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 class SdvGenerator(BaseGenerator):
@@ -180,7 +161,7 @@ class SdvGenerator(BaseGenerator):
         self._conditions = checked_conditions(self.config.conditions, train)
         frame = _model_frame(train)
 
-        with _sdv_errors(f"{self._label} could not read the seed"):
+        with engine_errors(f"{self._label} could not read the seed"):
             from sdv.metadata import Metadata
 
             detected = Metadata.detect_from_dataframes({TABLE: frame}, infer_keys=None)
@@ -196,7 +177,7 @@ class SdvGenerator(BaseGenerator):
         if self.config.model in TORCH_MODELS:
             import torch  # noqa: F401  (seeded and thread-limited below)
 
-        with _sdv_errors(f"{self._label} rejected its params"):
+        with engine_errors(f"{self._label} rejected its params"):
             import sdv.single_table
 
             for column, sdtype in self.sdtypes.items():
@@ -216,7 +197,7 @@ class SdvGenerator(BaseGenerator):
         with (
             seeded(self.random_seed),
             limited_threads(),
-            _sdv_errors(f"{self._label} could not fit the seed"),
+            engine_errors(f"{self._label} could not fit the seed"),
         ):
             synthesizer.fit({TABLE: frame})
         self._synthesizer = synthesizer
@@ -242,7 +223,7 @@ class SdvGenerator(BaseGenerator):
         with (
             seeded(seed),
             limited_threads(),
-            _sdv_errors(f"{self._label} could not sample"),
+            engine_errors(f"{self._label} could not sample"),
             _quiet_sdv_progress(),
         ):
             from sdv.sampling import Condition
@@ -303,7 +284,7 @@ class SdvGenerator(BaseGenerator):
             raise GeneratorError(f"{self._label} must be fitted before it saves")
         target = folder / MODEL_FOLDER
         target.mkdir(parents=True, exist_ok=True)
-        with _sdv_errors(f"{self._label} could not save its model"):
+        with engine_errors(f"{self._label} could not save its model"):
             self._synthesizer.save(str(target / SAVED_MODEL))
         info = {
             "model": self.config.model,
@@ -329,7 +310,7 @@ class SdvGenerator(BaseGenerator):
                 f"generator.model: the saved model is {info.get('model')!r}, the recipe says "
                 f"{self.config.model!r}; make them the same"
             )
-        with _sdv_errors(f"{self._label} could not load {model}"):
+        with engine_errors(f"{self._label} could not load {model}"):
             from sdv.utils import load_synthesizer
 
             self._synthesizer = load_synthesizer(str(model))
