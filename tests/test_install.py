@@ -20,6 +20,7 @@ from transformers import CLIPTextModel, CLIPTokenizer
 import json_repair, peft, xgrammar  # the engine's language model (text columns)
 import openai, jinja2.sandbox, jsonschema, sympy, datasketch  # kind: llm
 import sentence_transformers, mlcroissant, imwatermark, ray, dvc_ssh  # extras dev installs
+from mostlyai import qa  # benchmarks/tabular_quality.py's oracle (the bench extra)
 print([m for m in ("torchvision", "torchaudio") if importlib.util.find_spec(m)])
 """
 
