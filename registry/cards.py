@@ -202,21 +202,35 @@ def _model_selection(selection: dict[str, Any]) -> str:
     scores = [
         f"| {c['model']}{' (kept)' if c['model'] == selection['winner'] else ''} | "
         + (
-            f"{c['overall']:.1f} | "
+            f"{c['overall']:.1f} | {_share(c.get('dcr_share'))} | "
             + ", ".join(f"{area} {score:.0f}" for area, score in c["areas"].items())
             if "overall" in c
-            else f"- | {c['skipped']}"
+            else f"- | - | {c['skipped']}"
         )
         + " |"
         for c in selection["candidates"]
     ]
+    rows = selection["fit_rows"] + selection["validation_rows"]
+    kept = (
+        f"the winner was then fitted again on all {rows:,} train rows and only its model was kept"
+        if selection.get("refit")
+        else "only the winner's model was kept"
+    )
     return (
         f"\nModel selection (`model: auto`): **{selection['winner']}** won. Each candidate was "
         f"fitted on {selection['fit_rows']:,} rows of the seed's train part and scored on the "
         f"other {selection['validation_rows']:,} (never on the holdout), within a budget of "
-        f"{selection['budget_seconds']:g} s; only the winner's model was kept.\n\n"
-        "| candidate | overall (validation) | areas |\n|---|---:|---|\n" + "\n".join(scores)
+        f"{selection['budget_seconds']:g} s. The best overall score wins among candidates whose "
+        f"DCR share there is at most {selection.get('dcr_limit', 0.53):g} (0.53 and one "
+        "standard error: their rows sit no closer to the rows they were fitted on than to the "
+        f"validation rows); {kept}.\n\n"
+        "| candidate | overall (validation) | DCR share | areas |\n|---|---:|---:|---|\n"
+        + "\n".join(scores)
     )
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _quality_section(report: Any, assets: str) -> str:

@@ -497,7 +497,8 @@ class TabularArgnGenerator(GeneratorConfig):
         None,
         ge=1,
         le=100_000,
-        description="model: cart: seed rows per tree leaf at least (default 20); larger leaves "
+        description="model: cart: seed rows per tree leaf at least (default: 20, or 1/50 of the "
+        "train rows when that is more); larger leaves "
         "mix more rows: more private, less detailed.",
     )
     budget: float | str | None = Field(

@@ -53,6 +53,8 @@ SCORE_ROWS = 5_000  # rows each candidate samples to be scored
 MIN_SECONDS = 5.0  # a candidate started with less budget left is skipped
 FIT_SHARE = 0.6  # of the budget left, what TabularARGN may train (the rest samples and scores)
 MIN_ROWS = 20  # seed train rows auto needs to carve a validation split
+MAX_DCR_SHARE = 0.53  # a winner's rows sit no closer to its fit rows (see dcr_limit)
+REFIT = ("copula", "cart")  # winners fitted again on all train rows (seconds, no time cap)
 SDV_CLASS = "registry.generators.tabular:SdvGenerator"
 
 
@@ -63,13 +65,19 @@ class Candidate:
     model: str
     overall: float | None = None
     areas: dict[str, float] = field(default_factory=dict)
+    dcr_share: float | None = None  # on the validation split: closer to fit rows than to it
     skipped: str | None = None
     seconds: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         if self.skipped is not None:
             return {"model": self.model, "skipped": self.skipped}
-        return {"model": self.model, "overall": self.overall, "areas": self.areas}
+        return {
+            "model": self.model,
+            "overall": self.overall,
+            "areas": self.areas,
+            "dcr_share": self.dcr_share,
+        }
 
 
 def candidate_generator(
@@ -89,6 +97,25 @@ def candidate_generator(
     cap = min(config.max_training_time, max(minutes, 0.05))
     candidate = config.model_copy(update={"model": family, "max_training_time": cap})
     return model_class(family)(candidate, random_seed=random_seed, context=context)
+
+
+def dcr_limit(validation_rows: int) -> float:
+    """The largest validation DCR share a winner may have: :data:`MAX_DCR_SHARE` plus one
+    standard error of a share measured on ``validation_rows`` rows (``0.5 / sqrt(rows)``), so
+    that a small validation split's noise alone does not rule a candidate out."""
+    return MAX_DCR_SHARE + 0.5 / max(1, validation_rows) ** 0.5
+
+
+def choose(candidates: list[Candidate], validation_rows: int) -> Candidate:
+    """The winner among the scored ``candidates``: the best overall score among those whose
+    validation DCR share is within :func:`dcr_limit` (a tie goes to the earlier one); when
+    none is, the one whose rows sit least close to the rows it was fitted on."""
+    scored = [c for c in candidates if c.skipped is None]
+    limit = dcr_limit(validation_rows)
+    private = [c for c in scored if c.dcr_share is None or c.dcr_share <= limit]
+    if private:
+        return max(private, key=lambda c: c.overall or 0.0)
+    return min(scored, key=lambda c: c.dcr_share or 0.0)
 
 
 def validation_split(
@@ -113,6 +140,7 @@ class AutoGenerator(DelegatingGenerator):
         self.winner: BaseGenerator | None = None
         self.candidates: list[Candidate] = []
         self.rows: dict[str, int] = {}
+        self.refit = False  # the winner was fitted again on every train row
 
     @property
     def delegate(self) -> BaseGenerator:
@@ -141,11 +169,11 @@ class AutoGenerator(DelegatingGenerator):
             train, config.validation or DEFAULT_VALIDATION, self.random_seed
         )
         self.rows = {"fit": len(fit_rows), "validation": len(validation)}
-        start, best = monotonic(), None
-        self.candidates = []
+        start, fitted = monotonic(), {}
+        self.candidates, self.refit = [], False
         for name in config.candidates or DEFAULT_CANDIDATES:
             left = budget - (monotonic() - start)
-            if best is not None and left < MIN_SECONDS:
+            if fitted and left < MIN_SECONDS:
                 self.candidates.append(Candidate(name, skipped="the budget was spent"))
                 continue
             began = monotonic()
@@ -174,28 +202,37 @@ class AutoGenerator(DelegatingGenerator):
                 name,
                 overall=report.overall,
                 areas={area: value.score for area, value in report.areas.items()},
+                dcr_share=report.privacy.get("dcr_share") if report.privacy else None,
                 seconds=round(monotonic() - began, 1),
             )
             self.candidates.append(result)
             self.context.progress(f"model: auto: {name} scored {report.overall:.1f}/100")
-            if best is None or (result.overall or 0.0) > (best[0].overall or 0.0):
-                best = (result, generator)
-        if best is None:
+            fitted[name] = generator
+        if not fitted:
             reasons = "; ".join(f"{c.model}: {c.skipped}" for c in self.candidates)
             raise GeneratorError(f"model: auto fitted no candidate ({reasons})")
-        self.winner = best[1]
-        self.context.progress(f"model: auto: {best[0].model} won")
+        chosen = choose(self.candidates, len(validation))
+        self.winner = fitted[chosen.model]
+        self.context.progress(f"model: auto: {chosen.model} won")
+        if chosen.model in REFIT:
+            self.context.progress(f"model: auto: refitting {chosen.model} on all {len(train)} rows")
+            self.winner = candidate_generator(
+                chosen.model, config, random_seed=self.random_seed, context=self.context, minutes=0
+            )
+            self.winner.fit(train)
+            self.refit = True
 
     def model_selection(self) -> dict[str, Any] | None:
         """Which candidate won, every candidate's validation scores (or why it has none), the
         rows and the budget; ``seconds`` (per candidate) varies between runs."""
-        scored = [c for c in self.candidates if c.skipped is None]
-        if not scored:
+        if not any(c.skipped is None for c in self.candidates):
             return None  # not fitted (or loaded from a saved model: nothing was chosen here)
         return {
-            "winner": max(scored, key=lambda c: c.overall or 0.0).model,
+            "winner": choose(self.candidates, self.rows["validation"]).model,
             "metric": "overall score of Phantom's report on a validation split of the seed's "
-            "train part",
+            "train part, among candidates whose DCR share there is within dcr_limit",
+            "dcr_limit": round(dcr_limit(self.rows["validation"]), 3),
+            "refit": self.refit,
             "fit_rows": self.rows.get("fit"),
             "validation_rows": self.rows.get("validation"),
             "budget_seconds": budget_seconds(self.config.budget)
@@ -206,4 +243,11 @@ class AutoGenerator(DelegatingGenerator):
         }
 
 
-__all__ = ["AutoGenerator", "Candidate", "candidate_generator", "validation_split"]
+__all__ = [
+    "AutoGenerator",
+    "Candidate",
+    "candidate_generator",
+    "choose",
+    "dcr_limit",
+    "validation_split",
+]

@@ -10,9 +10,13 @@ Column order
     other column is drawn given them. The first column is a bootstrap of its values.
 Each next column
     A decision tree (classifier for categories, regressor for numbers) on the columns before it,
-    with at least ``min_leaf`` seed rows per leaf (default :data:`MIN_LEAF`; the privacy knob:
-    larger leaves mix more rows). A synthetic row finds its leaf from its own earlier columns
-    and draws a seed value from that leaf's pool. Numbers with at least
+    with at least ``min_leaf`` seed rows per leaf (the privacy knob: larger leaves mix more
+    rows). The default grows with the table, ``max(MIN_LEAF, rows // ROWS_PER_LEAF)``: leaves
+    of a fixed size follow a large table so closely that its synthetic rows sit nearer their
+    train rows than unseen rows do (mostlyai-qa's DCR share on AER::CPS1988, 14k train rows:
+    0.559 at 20 rows per leaf, 0.515 at 200, with SDMetrics' quality 0.967 and 0.964). A
+    synthetic row finds its leaf from its own earlier columns and draws a seed value from that
+    leaf's pool. Numbers with at least
     :data:`SMOOTH_DISTINCT` distinct values are smoothed with a Gaussian kernel within the leaf
     (synthpop's ``smoothing = "density"``: ``SMOOTHING`` x Silverman's rule on the column;
     spikes, such as many zeros, stay), so they are not copies; integers are rounded, datetimes
@@ -68,6 +72,7 @@ from registry.generators._values import (
 from registry.recipes import TabularArgnGenerator as TableConfig
 
 MIN_LEAF = 20  # seed rows per leaf at least (synthpop: 5; 20 keeps the DCR share nearer 0.5)
+ROWS_PER_LEAF = 50  # the default leaf size is at least 1/50 of the train rows
 SMOOTHING = 1.0  # kernel bandwidth, times Silverman's rule on the column
 SMOOTH_DISTINCT = 20  # numbers with fewer distinct values are drawn as they are
 SPIKE_SHARE = 0.05  # a value this common is not smoothed
@@ -230,16 +235,17 @@ class CartGenerator(BaseGenerator):
         leading = [names.index(name) for name in dict.fromkeys(first)]
         self.order = leading + [j for j in range(len(names)) if j not in leading]
         features = np.empty((len(train), len(names)))
+        min_leaf = self.min_leaf(len(train))
         self.trees = []
         for position, j in enumerate(self.order):
             column = self.columns[j]
             encoded = column.encode(train.iloc[:, j])
-            self.trees.append(grow(features[:, :position], encoded, column, min_leaf=self.min_leaf))
+            self.trees.append(grow(features[:, :position], encoded, column, min_leaf=min_leaf))
             features[:, position] = column.feature(encoded)
 
-    @property
-    def min_leaf(self) -> int:
-        return self.config.min_leaf or MIN_LEAF
+    def min_leaf(self, rows: int) -> int:
+        """The recipe's ``min_leaf``, or the default for a table of ``rows`` train rows."""
+        return self.config.min_leaf or max(MIN_LEAF, rows // ROWS_PER_LEAF)
 
     def sample_batch(self, index: int, rows: int) -> pd.DataFrame:
         """Batch ``index``: ``rows`` rows, a pure function of the model, ``random_seed`` and
