@@ -5,6 +5,7 @@ Fits in well under a second on the penguins, so these tests build and sample rea
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from registry.core import Registry
 from registry.errors import RecipeError
 from registry.generators import generator_class
 from registry.generators.copula import CopulaGenerator
+from registry.generators.copula_strata import StratifiedCopula, apportion
 from registry.generators.table import TableGenerator
 from registry.recipes import TabularArgnGenerator as TableConfig
 from registry.recipes import parse_recipe
@@ -34,7 +36,9 @@ def fitted(penguins: pd.DataFrame) -> TableGenerator:
 
 
 def test_copula_is_the_table_kinds_model_copula(fitted: TableGenerator) -> None:
-    assert isinstance(fitted.model, CopulaGenerator)
+    assert isinstance(fitted.model, StratifiedCopula)
+    assert fitted.model.column is None  # no target: one copula for every row
+    assert [type(part) for part in fitted.model.parts] == [CopulaGenerator]
     assert fitted.config.label == "table/copula"
     assert "torch" not in fitted.library_versions() and "scipy" in fitted.library_versions()
 
@@ -200,6 +204,79 @@ def test_materialize_copula_recipe_twice_gives_the_same_content_hash(
     assert first.content_hash == second.content_hash
     assert first.manifest["generator"] == {"kind": "table", "model": "copula"}
     assert first.quality["overall"] > 60
-    assert (first.path / "model" / "copula.npz").is_file()
+    strata = json.loads((first.path / "model" / "phantom.json").read_text())["strata"]
+    assert strata["column"] == "species" and len(strata["values"]) == 3
+    assert (first.path / "model" / "strata" / "2" / "copula.npz").is_file()
     assert "model_selection" not in first.quality and "model_selection" not in first.manifest
     assert np.isfinite(first.quality["utility"]["tstr"])
+
+
+def make_target_generator(target: str | None, **fields: Any) -> TableGenerator:
+    config = TableConfig(kind="table", model="copula", **fields)
+    config._target = target  # what reading a recipe with `target:` sets
+    return generator_class("table")(config, random_seed=3)
+
+
+def class_means(frame: pd.DataFrame) -> pd.Series:
+    return frame.groupby("species")["bill_length_mm"].mean()
+
+
+def test_copula_fits_one_copula_per_class_of_the_target(penguins: pd.DataFrame) -> None:
+    # Bill length differs by species in a way one correlation cannot hold (the species are
+    # categories): one copula per species keeps each species' own mean.
+    pooled, stratified = make_target_generator(None), make_target_generator("species")
+    pooled.fit(penguins)
+    stratified.fit(penguins)
+
+    assert stratified.model.column == "species" and len(stratified.model.parts) == 3
+    real = class_means(penguins)
+    pooled_gap = (class_means(pooled.sample(3_000)) - real).abs().max()
+    stratified_gap = (class_means(stratified.sample(3_000)) - real).abs().max()
+    assert stratified_gap < 1.0 < pooled_gap
+    sample = stratified.sample_batch(0, 344)
+    shares = penguins["species"].value_counts(normalize=True)
+    assert (sample["species"].value_counts() - (shares * 344).round()).abs().max() <= 1
+    assert dict(sample.dtypes) == dict(penguins.dtypes)
+
+
+def test_copula_strata_need_a_target_with_few_common_values(penguins: pd.DataFrame) -> None:
+    def strata(target: str, rows: pd.DataFrame = penguins, **fields: Any) -> Any:
+        generator = make_target_generator(target, **fields)
+        generator.fit(rows)
+        return generator.model.column
+
+    assert strata("island") == "island"
+    assert strata("bill_length_mm") is None  # a number with many values
+    assert strata("island", penguins.iloc[:60]) is None  # an island in fewer than 30 rows
+    condition = {"column": "sex", "value": "male", "fraction": 0.5}
+    assert strata("species", conditions=[condition]) is None  # one copula makes it exact
+
+
+def test_stratified_copula_saved_model_samples_the_same_rows(
+    penguins: pd.DataFrame, tmp_path: Path
+) -> None:
+    fitted = make_target_generator("species")
+    fitted.fit(penguins)
+    assert fitted.save(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "model" / "strata").iterdir()) == ["0", "1", "2"]
+
+    loaded = TableGenerator(
+        TableConfig(kind="table", model="copula", path=str(tmp_path / "model")), random_seed=3
+    )
+    loaded.fit(None)
+    pd.testing.assert_frame_equal(loaded.sample_batch(4, 90), fitted.sample_batch(4, 90))
+    conditioned = TableConfig(
+        kind="table",
+        model="copula",
+        path=str(tmp_path / "model"),
+        conditions=[{"column": "sex", "value": "male", "fraction": 0.5}],
+    )
+    with pytest.raises(RecipeError, match=r"one copula per value of 'species'"):
+        TableGenerator(conditioned, random_seed=3).fit(None)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 1000])
+def test_apportion_splits_rows_by_shares_to_within_one(rows: int) -> None:
+    shares = np.array([0.5, 0.3, 0.2])
+    counts = apportion(shares, rows)
+    assert counts.sum() == rows and np.all(np.abs(counts - shares * rows) < 1)

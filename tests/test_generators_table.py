@@ -17,7 +17,7 @@ from registry.generators import generator_class
 from registry.generators.argn import ArgnGenerator
 from registry.generators.auto import AutoGenerator
 from registry.generators.cart import CartGenerator
-from registry.generators.copula import CopulaGenerator
+from registry.generators.copula_strata import StratifiedCopula
 from registry.generators.table import TableGenerator, saved_model
 from registry.recipes import TabularArgnGenerator as TableConfig
 
@@ -26,7 +26,7 @@ from registry.recipes import TabularArgnGenerator as TableConfig
     ("model", "cls", "label"),
     [
         ("argn", ArgnGenerator, "table/TabularARGN-M"),
-        ("copula", CopulaGenerator, "table/copula"),
+        ("copula", StratifiedCopula, "table/copula"),
         ("cart", CartGenerator, "table/cart"),
         ("auto", AutoGenerator, "table/auto"),
     ],
@@ -48,7 +48,7 @@ def test_table_generator_batch_rows_are_the_models() -> None:
     copula = TableGenerator(TableConfig(kind="table", model="copula"), random_seed=0)
 
     assert argn.batch_rows == ArgnGenerator.batch_rows
-    assert copula.batch_rows == CopulaGenerator.batch_rows
+    assert copula.batch_rows == StratifiedCopula.batch_rows
 
 
 def test_saved_model_reads_which_model_wrote_a_folder(tmp_path: Path) -> None:

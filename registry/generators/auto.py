@@ -22,13 +22,17 @@ Score
     would), scored by Phantom's report (the build passes its scorer in
     :attr:`BuildContext.score_table`, since generators sit below the quality layer) against the
     fit rows and the validation rows, with the recipe's ``target``. The highest overall score
-    wins; a tie goes to the earlier candidate.
+    wins among the candidates whose DCR share there is within :func:`dcr_limit` (a tie goes to
+    the earlier candidate): a model that follows its fit rows too closely scores well on
+    fidelity and utility, and would leak them (CART's small leaves on a large table do).
 The winner
-    Keeps the model it fitted on the fit rows (refitting would double the time of a slow
-    winner) and does all the sampling: the rows are a pure function of ``(random_seed, batch
-    index)`` as for any model. Only its model is saved. :meth:`AutoGenerator.model_selection`
-    says which won and what the others scored (quality.json, the card, the manifest; only the
-    manifest holds the seconds, which differ between runs).
+    A copula or CART winner is fitted again on every train row (seconds; a quarter more rows
+    is worth it on a small table); a TabularARGN winner keeps the model it fitted on the fit
+    rows (refitting would double the time of the slowest model). It does all the sampling:
+    the rows are a pure function of ``(random_seed, batch index)`` as for any model. Only its
+    model is saved. :meth:`AutoGenerator.model_selection` says which won and what the others
+    scored (quality.json, the card, the manifest; only the manifest holds the seconds, which
+    differ between runs).
 """
 
 from __future__ import annotations

@@ -68,7 +68,9 @@ from registry.generators._values import (
 )
 from registry.recipes import TabularArgnGenerator as TableConfig
 
-QUANTILES = 1_000  # empirical quantiles kept per numeric column
+QUANTILES = 1_000  # empirical quantiles kept per numeric column, at most
+ROWS_PER_QUANTILE = 10  # ... and one per this many seed rows (at least MIN_QUANTILES)
+MIN_QUANTILES = 10
 SHRINK = 0.02  # correlation shrinkage toward the identity
 SAVED_ARRAYS = "copula.npz"
 
@@ -150,13 +152,20 @@ class Marginal:
         return point, point
 
 
+def quantile_count(rows: int) -> int:
+    """Quantiles a numeric marginal keeps for ``rows`` seed values: one per
+    :data:`ROWS_PER_QUANTILE`, so an interpolated value is never pinned near one seed value (on
+    a small table, one quantile per row made fresh values that sit next to train rows)."""
+    return min(QUANTILES, max(MIN_QUANTILES, rows // ROWS_PER_QUANTILE))
+
+
 def fit_marginal(name: Any, values: pd.Series, *, protect: bool, rare: str) -> Marginal:
     """The marginal of one seed column (see the module docstring for value protection)."""
     dtype = values.dtype
     if is_number(values):
         numbers = numbers_of(values)
         numbers = clip_extremes(numbers) if protect else np.sort(numbers[~np.isnan(numbers)])
-        size = min(QUANTILES, len(numbers))
+        size = min(len(numbers), quantile_count(len(numbers)))
         probs = (np.arange(size) + 0.5) / size
         quantiles = np.quantile(numbers, probs) if size else np.zeros(1)
         whole = len(numbers) > 0 and bool(np.all(numbers == np.round(numbers)))

@@ -23,7 +23,7 @@ from registry.recipes import TabularArgnGenerator as TableConfig
 
 MODELS = {
     "argn": "registry.generators.argn:ArgnGenerator",
-    "copula": "registry.generators.copula:CopulaGenerator",
+    "copula": "registry.generators.copula_strata:StratifiedCopula",
     "cart": "registry.generators.cart:CartGenerator",
     "auto": "registry.generators.auto:AutoGenerator",
 }
