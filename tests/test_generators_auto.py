@@ -18,7 +18,13 @@ import pytest
 from registry.core import Registry
 from registry.errors import GeneratorError, RecipeError
 from registry.generators import BuildContext, generator_class
-from registry.generators.auto import AutoGenerator, validation_split
+from registry.generators.auto import (
+    AutoGenerator,
+    Candidate,
+    choose,
+    dcr_limit,
+    validation_split,
+)
 from registry.quality.report import score_tables
 from registry.recipes import parse_recipe
 
@@ -99,6 +105,30 @@ def test_auto_tries_the_copula_then_cart_then_argn_by_default(
     assert selection["candidates"][1]["overall"] > 50  # cart was fitted and scored
     assert selection["candidates"][2] == {"model": "argn", "skipped": "the budget was spent"}
     assert selection["winner"] in ("copula", "cart")
+
+
+def test_auto_refits_a_copula_winner_on_every_train_row(penguins: pd.DataFrame) -> None:
+    generator = make_generator(candidates=["copula"])
+    generator.fit(penguins)
+
+    assert generator.model_selection()["refit"] is True
+    winner = generator.model.winner  # one copula per species, with the whole train part's shares
+    counts = penguins["species"].value_counts()
+    assert dict(zip(winner.values, winner.shares * len(penguins), strict=True)) == {
+        species: pytest.approx(n) for species, n in counts.items()
+    }
+
+
+def test_auto_passes_over_a_candidate_whose_rows_sit_close_to_its_fit_rows() -> None:
+    close = Candidate("cart", overall=95.0, dcr_share=0.60)
+    honest = Candidate("copula", overall=90.0, dcr_share=0.52)
+    closer = Candidate("argn", overall=80.0, dcr_share=0.65)
+
+    assert dcr_limit(10_000) == pytest.approx(0.535)
+    assert dcr_limit(100) == pytest.approx(0.58)  # a small validation split is noisier
+    assert choose([close, honest, closer], 10_000) is honest
+    assert choose([close, closer], 10_000) is close  # none within: the least close wins
+    assert choose([close, honest], 4) is close  # within 0.53 + 0.25 on 4 rows
 
 
 def test_auto_without_a_scorer_says_how_to_get_one(penguins: pd.DataFrame) -> None:
