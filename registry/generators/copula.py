@@ -5,9 +5,11 @@ that an Apache-2.0 tool can ship by default.
 Choices, in order of the work:
 
 Marginals
-    Each column maps to a uniform ``u`` and back. A number (datetimes as nanoseconds) keeps at
-    most :data:`QUANTILES` empirical quantiles; sampling interpolates between them (integers
-    are rounded), so continuous values are fresh ones. Missing values take the bottom
+    Each column maps to a uniform ``u`` and back. A number (datetimes as nanoseconds) keeps
+    one empirical quantile per :data:`ROWS_PER_QUANTILE` rows (at most :data:`QUANTILES`);
+    sampling interpolates between them (integers are rounded), so continuous values are fresh
+    ones. A number with at most :data:`DISCRETE_LEVELS` distinct values (counts, years) keeps
+    its values' shares instead, as a category ordered by value. Missing values take the bottom
     ``[0, null share)`` of ``u``, so missingness correlates with the rest. Any other column is
     a category: its categories (missing is one of them) own consecutive intervals of ``u``
     as wide as their shares, ordered along the main direction of their rows' mean normal
@@ -15,9 +17,10 @@ Marginals
     link between a category and the numbers.
 Dependence
     ``z = Φ⁻¹(u)`` per column, with ties (and a category's interval) spread uniformly by a
-    generator seeded from ``random_seed`` (the distributional transform); the normal copula's
-    correlation is ``corr(z)``, shrunk by :data:`SHRINK` toward the identity so it is positive
-    definite.
+    generator seeded from ``random_seed`` (the distributional transform). The normal copula's
+    correlation is estimated with ties corrected (:func:`latent_correlation`: each tied value
+    at its interval's conditional mean, the correlation divided by the attenuation that
+    causes), shrunk by :data:`SHRINK` toward the identity so it is positive definite.
 Value protection
     Categories seen fewer than :data:`RARE_COUNT` times are never sampled (``rare_categories:
     sample`` drops them, ``constant`` merges them into ``_RARE_``); numbers are clipped to the
@@ -71,6 +74,7 @@ from registry.recipes import TabularArgnGenerator as TableConfig
 QUANTILES = 1_000  # empirical quantiles kept per numeric column, at most
 ROWS_PER_QUANTILE = 10  # ... and one per this many seed rows (at least MIN_QUANTILES)
 MIN_QUANTILES = 10
+DISCRETE_LEVELS = 20  # a number with at most this many distinct values keeps their shares
 SHRINK = 0.02  # correlation shrinkage toward the identity
 SAVED_ARRAYS = "copula.npz"
 
@@ -83,10 +87,16 @@ class Marginal:
     kind: str  # "number" or "category"
     dtype: Any
     null_share: float = 0.0
-    quantiles: np.ndarray | None = None  # numbers: values at (k + 0.5) / len, k = 0..len-1
+    quantiles: np.ndarray | None = None  # numbers: values at (k + 0.5) / len, k = 0..len-1,
+    # or a discrete number's distinct values (then ``edges`` holds their cumulative shares)
     integer: bool = False
     categories: list[Any] | None = None  # categories: by descending frequency (None = missing)
     edges: np.ndarray | None = None  # categories: upper end of each category's interval
+
+    @property
+    def discrete(self) -> bool:
+        """A number drawn from its few distinct values' shares, not interpolated."""
+        return self.kind == "number" and self.edges is not None
 
     def to_u(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
         """The distributional transform of the seed's values (random within ties)."""
@@ -113,8 +123,12 @@ class Marginal:
             values = pd.Series(np.asarray(self.categories, dtype=object)[codes])
         else:
             inner = (u - self.null_share) / max(1e-12, 1 - self.null_share)
-            grid = (np.arange(len(self.quantiles)) + 0.5) / len(self.quantiles)
-            numbers = np.interp(inner, grid, self.quantiles)
+            if self.discrete:
+                last = len(self.edges) - 1
+                numbers = self.quantiles[np.minimum(np.searchsorted(self.edges, inner), last)]
+            else:
+                grid = (np.arange(len(self.quantiles)) + 0.5) / len(self.quantiles)
+                numbers = np.interp(inner, grid, self.quantiles)
             numbers = np.where(u < self.null_share, np.nan, numbers)
             return number_column(numbers, self.dtype, integer=self.integer)
         return cast_to(values, self.dtype)
@@ -145,10 +159,14 @@ class Marginal:
         if self.kind == "category":
             index = category_keys(self.categories).index(category_keys([value])[0])
             return (float(self.edges[index - 1]) if index else 0.0, float(self.edges[index]))
+        number = float(numbers_of(pd.Series([value]))[0])
+        scale = 1 - self.null_share
+        if self.discrete:
+            k = min(int(np.searchsorted(self.quantiles, number)), len(self.edges) - 1)
+            low = float(self.edges[k - 1]) if k else 0.0
+            return self.null_share + scale * low, self.null_share + scale * float(self.edges[k])
         grid = (np.arange(len(self.quantiles)) + 0.5) / len(self.quantiles)
-        point = self.null_share + (1 - self.null_share) * float(
-            np.interp(float(numbers_of(pd.Series([value]))[0]), self.quantiles, grid)
-        )
+        point = self.null_share + scale * float(np.interp(number, self.quantiles, grid))
         return point, point
 
 
@@ -165,9 +183,15 @@ def fit_marginal(name: Any, values: pd.Series, *, protect: bool, rare: str) -> M
     if is_number(values):
         numbers = numbers_of(values)
         numbers = clip_extremes(numbers) if protect else np.sort(numbers[~np.isnan(numbers)])
-        size = min(len(numbers), quantile_count(len(numbers)))
-        probs = (np.arange(size) + 0.5) / size
-        quantiles = np.quantile(numbers, probs) if size else np.zeros(1)
+        levels, counts = np.unique(numbers, return_counts=True)
+        edges = None
+        if 0 < len(levels) <= DISCRETE_LEVELS:
+            quantiles, edges = levels, np.cumsum(counts) / counts.sum()
+            edges[-1] = 1.0
+        else:
+            size = min(len(numbers), quantile_count(len(numbers)))
+            probs = (np.arange(size) + 0.5) / size
+            quantiles = np.quantile(numbers, probs) if size else np.zeros(1)
         whole = len(numbers) > 0 and bool(np.all(numbers == np.round(numbers)))
         return Marginal(
             name,
@@ -176,6 +200,7 @@ def fit_marginal(name: Any, values: pd.Series, *, protect: bool, rare: str) -> M
             null_share=float(values.isna().mean()),
             quantiles=quantiles,
             integer=whole,
+            edges=edges,
         )
     counts = category_counts(values, protect=protect, rare=rare)
     shares = counts.to_numpy(dtype=float) / counts.sum()
@@ -216,8 +241,7 @@ class CopulaGenerator(BaseGenerator):
             if marginal.kind == "category" and numbers:
                 marginal.order_by(train[marginal.name], z[:, numbers])
             z[:, j] = _normal(marginal.to_u(train[marginal.name], rng))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            correlation = np.nan_to_num(np.corrcoef(z, rowvar=False).reshape(z.shape[1], -1))
+        correlation = latent_correlation(z, [train[m.name] for m in self.marginals])
         self.correlation = _positive_definite(
             (1 - SHRINK) * correlation + SHRINK * np.eye(len(z.T))
         )
@@ -294,6 +318,8 @@ class CopulaGenerator(BaseGenerator):
         arrays = {"correlation": self.correlation}
         for j, m in enumerate(self.marginals):
             arrays[f"m{j}"] = m.quantiles if m.kind == "number" else m.edges
+            if m.discrete:
+                arrays[f"e{j}"] = m.edges  # a discrete number's cumulative shares
         columns = [
             {
                 "name": str(m.name),
@@ -326,7 +352,9 @@ class CopulaGenerator(BaseGenerator):
                     quantiles=values if number else None,
                     integer=column["integer"],
                     categories=None if number else column["categories"],
-                    edges=None if number else values,
+                    edges=(arrays[f"e{j}"] if f"e{j}" in arrays.files else None)
+                    if number
+                    else values,
                 )
             )
         self.correlation = arrays["correlation"]
@@ -350,6 +378,43 @@ def _uniform(z: np.ndarray) -> np.ndarray:
     from scipy.special import ndtr
 
     return ndtr(z)
+
+
+def latent_correlation(z: np.ndarray, columns: list[pd.Series]) -> np.ndarray:
+    """The normal copula's correlation, corrected for ties.
+
+    Spreading a tied value (a category, a count such as 0 children) at random over its
+    interval of ``z`` hides how the latent normal varies within it, so ``corr(z)`` is pulled
+    toward 0 for every pair with such a column (age and young children on AER::SwissLabor:
+    -0.53 in the seed, -0.27 sampled). Instead each value gets its interval's conditional mean
+    ``(phi(t0) - phi(t1)) / p``, whose correlation with the latent is ``a = sqrt(sum p *
+    mean^2)``; for a bivariate normal the means' correlation is ``rho * a_x * a_y`` (the
+    polyserial correction, exact when one side has no ties), so ``rho`` is their correlation
+    divided by ``a_x * a_y``.
+    """
+    from scipy.special import ndtr
+
+    means, attenuation = np.empty_like(z), np.ones(z.shape[1])
+    for j, values in enumerate(columns):
+        codes = pd.factorize(pd.Series(category_keys(values)), use_na_sentinel=False)[0]
+        if len(np.unique(codes)) == len(codes):
+            means[:, j] = z[:, j]  # no ties: the normal scores are the means
+            continue
+        counts = np.bincount(codes)
+        order = np.argsort(np.bincount(codes, weights=z[:, j]) / counts)  # intervals along z
+        upper = np.cumsum(counts[order]) / len(codes)
+        cuts = _normal(np.clip(np.concatenate([[0.0], upper]), 1e-12, 1 - 1e-12))
+        density = np.exp(-(cuts**2) / 2) / np.sqrt(2 * np.pi)
+        shares = np.diff(ndtr(cuts))
+        interval_means = np.zeros(len(counts))
+        interval_means[order] = (density[:-1] - density[1:]) / np.maximum(shares, 1e-12)
+        means[:, j] = interval_means[codes]
+        attenuation[j] = max(np.sqrt(np.sum(counts * interval_means**2) / len(codes)), 1e-3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.nan_to_num(np.corrcoef(means, rowvar=False).reshape(z.shape[1], -1))
+    corrected = np.clip(raw / np.outer(attenuation, attenuation), -0.999, 0.999)
+    np.fill_diagonal(corrected, 1.0)
+    return corrected
 
 
 def _positive_definite(matrix: np.ndarray) -> np.ndarray:
