@@ -104,19 +104,28 @@ class Registry:
     ) -> MaterializeResult:
         """Build ``data/<name>/`` from a recipe; see :func:`registry.materialize.materialize`.
 
-        ``executor`` (``local``, ``ray``; default ``$PHANTOM_EXECUTOR``, else local) says who
-        samples the shards; ``address`` names the Ray cluster.
+        ``executor`` (``local``, ``ray``; default ``$PHANTOM_EXECUTOR``, else ``executor.name``
+        in ``phantom.yaml``, else local) says who samples the shards; ``address`` names the Ray
+        cluster (default ``executor.address`` in ``phantom.yaml``).
         """
+        import os
+
+        from registry.executors import ENV_EXECUTOR
         from registry.executors import executor as make_executor
         from registry.linked import is_linked, materialize_linked
         from registry.materialize import materialize
+        from registry.settings import load_settings
 
+        shared = load_settings(self.root).executor
         build = materialize_linked if is_linked(load_recipe(recipe_path)) else materialize
         return build(
             self,
             Path(recipe_path),
             progress=progress,
-            executor=make_executor(executor, address=address),
+            executor=make_executor(
+                executor or os.environ.get(ENV_EXECUTOR) or shared.name,
+                address=address or shared.address,
+            ),
         )
 
     def release(self, name: str) -> Version:

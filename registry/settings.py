@@ -6,6 +6,9 @@ root (absent means all defaults)::
     signing:
       required: true                # publish and verify refuse unsigned versions
       allowed_signers: allowed_signers   # the trusted keys (ssh-keygen's format), committed
+    executor:
+      name: ray                     # who samples every build's shards: local or ray
+      address: ray://head:10001     # the Ray cluster (default RAY_ADDRESS, else a local one)
 
 What belongs to one person (the private key that signs) never goes into a committed file: it
 is read from ``$PHANTOM_SIGNING_KEY``, else git config ``phantom.signingKey`` (the registry's
@@ -17,6 +20,7 @@ is read from ``$PHANTOM_SIGNING_KEY``, else git config ``phantom.signingKey`` (t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -44,12 +48,29 @@ class SigningSettings(BaseModel):
     )
 
 
+class ExecutorSettings(BaseModel):
+    """The ``executor`` section of ``phantom.yaml``: where builds sample their shards, for
+    everyone who builds here (``--executor``/``--address`` and ``$PHANTOM_EXECUTOR`` win)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["local", "ray"] = Field(
+        "local", description="local (this process) or ray (one Ray task per shard)."
+    )
+    address: str | None = Field(
+        None,
+        description="The Ray cluster, e.g. ray://head:10001 (default: RAY_ADDRESS, else a "
+        "local Ray runtime).",
+    )
+
+
 class Settings(BaseModel):
     """``phantom.yaml``: the policy every clone of a registry shares."""
 
     model_config = ConfigDict(extra="forbid")
 
     signing: SigningSettings = SigningSettings()
+    executor: ExecutorSettings = ExecutorSettings()
 
 
 #: ``phantom config`` keys: where each lives ("shared": phantom.yaml; "personal": git config).
@@ -57,6 +78,8 @@ KEYS = {
     "signing.key": "personal",
     "signing.required": "shared",
     "signing.allowed_signers": "shared",
+    "executor.name": "shared",
+    "executor.address": "shared",
 }
 
 
@@ -95,7 +118,10 @@ def get_setting(root: Path, key: str) -> str | None:
     if key == "signing.key":
         found = signing_key(root)
         return None if found is None else str(found)
-    value = getattr(load_settings(root).signing, key.split(".", 1)[1])
+    section, name = key.split(".", 1)
+    value = getattr(getattr(load_settings(root), section), name)
+    if value is None:
+        return None
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -132,6 +158,7 @@ __all__ = [
     "KEYS",
     "SETTINGS_FILE",
     "SIGNING_KEY_ENV",
+    "ExecutorSettings",
     "Settings",
     "SigningSettings",
     "get_setting",

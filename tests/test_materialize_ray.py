@@ -269,3 +269,26 @@ def test_ray_build_of_linked_tables_has_the_local_content_hash(
     ]
     quality = json.loads((registry_root / "data/shop/quality.json").read_text())
     assert quality["linked"] == local.quality["linked"]
+
+
+def test_phantom_yaml_executor_setting_sends_every_build_to_ray(
+    registry_root: Path, make_sampler_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `phantom config executor.name ray` writes the shared phantom.yaml: every build in this
+    # registry (dvc repro's stages too) then samples on Ray without a flag; the flag still wins.
+    monkeypatch.delenv("PHANTOM_EXECUTOR", raising=False)
+    monkeypatch.chdir(registry_root)
+    recipe = make_sampler_recipe("txns", rows=2000)
+    configured = CliRunner().invoke(app, ["config", "executor.name", "ray"])
+    assert configured.exit_code == 0, configured.output
+    assert "name: ray" in (registry_root / "phantom.yaml").read_text()
+
+    on_ray = CliRunner().invoke(app, ["materialize", str(recipe)])
+    assert on_ray.exit_code == 0, on_ray.output
+    assert "sampling 2,000 rows on ray" in on_ray.stderr
+    local = CliRunner().invoke(app, ["materialize", str(recipe), "--executor", "local"])
+    assert local.exit_code == 0 and "on ray" not in local.stderr
+
+    wrong = CliRunner().invoke(app, ["config", "executor.name", "spark"])
+    assert wrong.exit_code == 2
+    assert "phantom config executor.name: 'spark' is not valid" in wrong.output
