@@ -299,3 +299,21 @@ def test_copula_correlation_sees_through_ties() -> None:
     )
     sampled, seeded = sample.corr().iloc[0, 1], seed.corr().iloc[0, 1]
     assert sampled == pytest.approx(seeded, abs=0.03)
+
+
+def test_copula_strata_keep_a_missing_target_as_a_class_of_its_own() -> None:
+    rng = np.random.default_rng(0)
+    seed = pd.DataFrame(
+        {
+            "label": rng.choice(np.array(["a", "b", None], dtype=object), 600, p=[0.5, 0.4, 0.1]),
+            "amount": rng.gamma(2, 50, 600),
+            "kids": rng.integers(0, 4, 600),
+        }
+    )
+    generator = make_target_generator("label")
+    generator.fit(seed)
+
+    assert generator.model.column == "label" and len(generator.model.parts) == 3
+    sample = generator.sample_batch(0, 1000)
+    assert len(sample) == 1000
+    assert sample["label"].isna().mean() == pytest.approx(seed["label"].isna().mean(), abs=0.002)

@@ -57,7 +57,7 @@ def strata_column(config: TableConfig, train: pd.DataFrame) -> Any:
     column = find_column(train, config.score_target)
     if column is None:
         return None
-    counts = pd.Series(category_keys(train[column])).value_counts()
+    counts = pd.Series(category_keys(train[column])).value_counts(dropna=False)
     if not 2 <= len(counts) <= MAX_STRATA or counts.min() < MIN_STRATUM_ROWS:
         return None
     return column
@@ -98,7 +98,7 @@ class StratifiedCopula(BaseGenerator):
             self.parts[0].fit(train)
             return
         keys = np.asarray(category_keys(train[self.column]), dtype=object)
-        counts = pd.Series(keys).value_counts(sort=False)
+        counts = pd.Series(keys).value_counts(sort=False, dropna=False)
         first = {key: value for key, value in zip(keys, train[self.column], strict=True)}
         self.values = [plain_value(first[key]) for key in counts.index]
         self.shares = counts.to_numpy(dtype=float) / len(train)
