@@ -87,6 +87,7 @@ def shrink(recipe: dict) -> dict:
         generator["params"]["epochs"] = 5
     if "text" in generator:  # the language model of text columns: one short epoch, few texts
         generator["text"].update(max_epochs=1, max_training_time=0.2)
+        generator["max_epochs"] = 2
         recipe["rows"] = 40
     if generator["kind"] == "table" and generator.get("model") == "auto":
         generator["budget"] = "1s"  # the first candidate (the copula) only
