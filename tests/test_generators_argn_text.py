@@ -174,4 +174,4 @@ def test_bundled_text_example_validates_against_its_seed() -> None:
     seed = pd.read_csv(root / recipe.seed.source)
 
     check_text_columns(seed, recipe.generator.text_columns())
-    assert recipe.generator.text_columns() == ["remarks"] and len(seed) == 400
+    assert recipe.generator.text_columns() == ["remarks"] and len(seed) == 2000
