@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from process_figures import time_v_figures  # noqa: E402
 
 from tests.llm_server import LlmServer  # noqa: E402
 
@@ -100,14 +101,11 @@ def build(registry: Path, recipe: Path) -> dict[str, float]:
     text = "".join(lines)
     if process.returncode != 0:
         raise SystemExit(f"phantom materialize failed:\n{text}")
-    elapsed = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", text)
-    hours, minutes, seconds = elapsed.groups() if elapsed else (0, 0, 0)
-    wall = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    figures = time_v_figures(text)
     return {
-        "wall": wall,
+        "wall": figures["wall"],
         "sampling": marks["scoring"] - marks["sampling"],
-        "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
+        "rss_mb": figures["rss"],
     }
 
 

@@ -15,14 +15,16 @@ should reach at least half of its rows/s.
 from __future__ import annotations
 
 import argparse
+import math
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
+
+from process_figures import time_v_figures
 
 GAUSSIAN_COPULA = """
 name: wine-gc
@@ -86,12 +88,9 @@ def time_v(command: list[str], *, cwd: Path) -> tuple[float, float]:
     )
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
-    assert wall and rss, result.stderr
-    hours, minutes, seconds = wall.groups()
-    total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    return total, int(rss.group(1)) / 1024
+    figures = time_v_figures(result.stderr)
+    assert not math.isnan(figures["wall"]) and not math.isnan(figures["rss"]), result.stderr
+    return figures["wall"], figures["rss"]
 
 
 def build(recipe_text: str, name: str, rows: int, phantom: str) -> tuple[float, float]:

@@ -75,6 +75,7 @@ from pathlib import Path
 
 import psutil
 from materialize_memory import GAUSSIAN_COPULA, SAMPLER
+from process_figures import time_v_figures
 
 # The recipes whose memory benchmarks/materialize_memory.py measures: (text, name).
 RECIPES = {"gaussian_copula": (GAUSSIAN_COPULA, "wine-gc"), "sampler": (SAMPLER, "txns")}
@@ -160,8 +161,7 @@ def build(kind: str, rows: int, executor: str, phantom: str) -> Run:
         stderr = "".join(stderr_lines)
         if process.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
-        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
-        run.time_v_mb = int(rss.group(1)) / 1024 if rss else float("nan")
+        run.time_v_mb = time_v_figures(stderr)["rss"]
         run.sampling = marks["scoring"] - marks["sampling"]
         run.content_hash = re.search(r"(sha256:[0-9a-f]+)", "".join(stdout_lines)).group(1)
         by_role: dict[str, list[float]] = {"driver": [], "worker": [], "system": []}

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from process_figures import measured, summary
 
 BIN = Path(sys.executable).parent
 TARGET = "whi"
@@ -43,36 +42,6 @@ def tables(folder: Path, rows: int) -> tuple[Path, Path]:
         picks = np.random.default_rng(seed).integers(0, len(half), rows)
         half.iloc[picks].to_csv(path, index=False)
     return paths
-
-
-def measured(command: list[str]) -> dict[str, float]:
-    """Wall seconds, CPU seconds and peak RSS (MiB) of one run of ``command``."""
-    result = subprocess.run(
-        ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False
-    )
-    if result.returncode not in (0, 1):  # 1: a quality gate was missed, still a full run
-        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
-
-    def field(name: str) -> str:
-        match = re.search(rf"^\s*{re.escape(name)}: (.+)$", result.stderr, re.MULTILINE)
-        if match is None:
-            raise SystemExit(f"/usr/bin/time printed no {name!r}:\n{result.stderr}")
-        return match.group(1)
-
-    minutes, _, seconds = field("Elapsed (wall clock) time (h:mm:ss or m:ss)").rpartition(":")
-    wall = float(seconds) + 60 * sum(
-        float(part) * 60**i for i, part in enumerate(reversed(minutes.split(":"))) if part
-    )
-    cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
-    return {
-        "wall": wall,
-        "cpu": cpu,
-        "rss": int(field("Maximum resident set size (kbytes)")) / 1024,
-    }
-
-
-def summary(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from score_e2e import measured, summary
+from process_figures import measured, summary
 
 COLUMNS = ["text", "source", "retweet_count", "favorite_count"]
 TARGET = "source"

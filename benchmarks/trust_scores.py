@@ -24,7 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, os.fspath(Path(__file__).resolve().parent))
 
-from score_e2e import measured, summary, tables
+from process_figures import measured, summary
+from score_e2e import tables
 
 RECIPE = """\
 name: hi-bench
