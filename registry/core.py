@@ -108,9 +108,6 @@ class Registry:
         in ``phantom.yaml``, else local) says who samples the shards; ``address`` names the Ray
         cluster (default ``executor.address`` in ``phantom.yaml``).
         """
-        import os
-
-        from registry.executors import ENV_EXECUTOR
         from registry.executors import executor as make_executor
         from registry.linked import is_linked, materialize_linked
         from registry.materialize import materialize
@@ -123,8 +120,7 @@ class Registry:
             Path(recipe_path),
             progress=progress,
             executor=make_executor(
-                executor or os.environ.get(ENV_EXECUTOR) or shared.name,
-                address=address or shared.address,
+                executor, address=address or shared.address, default=shared.name
             ),
         )
 

@@ -134,12 +134,15 @@ def require_ray() -> None:
         )
 
 
-def executor(name: str | None = None, *, address: str | None = None) -> Executor:
-    """The executor called ``name`` (default: ``$PHANTOM_EXECUTOR``, else ``local``).
+def executor(
+    name: str | None = None, *, address: str | None = None, default: str = "local"
+) -> Executor:
+    """The executor called ``name`` (default: ``$PHANTOM_EXECUTOR``, else ``default``: the
+    registry's ``phantom.yaml`` setting, else ``local``).
 
     Raises :class:`ExecutorError` for an unknown name or when Ray is not installed.
     """
-    name = name or os.environ.get(ENV_EXECUTOR) or "local"
+    name = name or os.environ.get(ENV_EXECUTOR) or default
     if name == "local":
         return LocalExecutor()
     if name == "ray":
